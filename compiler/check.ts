@@ -1,0 +1,75 @@
+// The compiler's front door: a spec file -> checked graphs for the selected models and variants,
+// plus every diagnostic. Nothing here prints; the CLI renders the diagnostics.
+import { sortDiagnostics, error, type Diagnostic } from "../grammar/diagnostic.js";
+import { didYouMean } from "../grammar/suggest.js";
+import { expandModel, variantKeys } from "./expand.js";
+import type { ModelInstance } from "./instance.js";
+import type { IrGraph } from "./ir.js";
+import { mergeModel } from "./model-statements.js";
+import { loadProgram, type LoadOptions, type Program } from "./program.js";
+import { runRules } from "./rules/index.js";
+import { buildGraph } from "./shapes.js";
+
+export interface Selection {
+  /** Only this model of the file (by name). */
+  model?: string;
+  /** Only this variant (e.g. "50"); with several models, every model that has it. */
+  variant?: string;
+}
+
+export interface CheckResult {
+  program: Program;
+  instances: ModelInstance[];
+  graphs: IrGraph[];
+  diagnostics: Diagnostic[];
+  ok: boolean;
+}
+
+export function checkFile(path: string, sel: Selection = {}, opts: LoadOptions = {}): CheckResult {
+  const program = loadProgram(path, opts);
+  return checkProgram(program, sel);
+}
+
+export function checkProgram(program: Program, sel: Selection = {}): CheckResult {
+  const out: Diagnostic[] = [...program.diagnostics];
+  const instances: ModelInstance[] = [];
+  const graphs: IrGraph[] = [];
+  if (!program.syntaxErrors) {
+    out.push(...runRules(program));
+    let models = program.entryModels;
+    if (models.length === 0 && !out.some((d) => d.severity === "error")) {
+      out.push(error("RN012", "this file defines no model", { file: program.entry, start: 0, end: 0, line: 1, col: 1 }, "add `model NAME { ... }`, or check a file that has one"));
+    }
+    if (sel.model !== undefined) {
+      const m = models.find((x) => x.name === sel.model);
+      if (!m) out.push(selectionError(`no model '${sel.model}' in ${program.entry}`, didYouMean(sel.model, models.map((x) => x.name)) ?? `models: ${models.map((x) => x.name).join(", ")}`));
+      models = m ? [m] : [];
+    }
+    let variantFound = sel.variant === undefined;
+    const allKeys = new Set<string>();
+    for (const decl of models) {
+      const merged = mergeModel(decl, program.models, out);
+      if (!merged) continue;
+      const keys = variantKeys(merged, out);
+      keys.forEach((k) => k !== null && allKeys.add(k));
+      for (const key of keys) {
+        if (sel.variant !== undefined && key !== sel.variant) continue;
+        variantFound = true;
+        const inst = expandModel(program, merged, key, out);
+        if (!inst) continue;
+        instances.push(inst);
+        const g = buildGraph(inst, out);
+        if (g) graphs.push(g);
+      }
+    }
+    if (!variantFound && !out.some((d) => d.severity === "error")) {
+      out.push(selectionError(`unknown variant '${sel.variant}'`, didYouMean(sel.variant!, allKeys) ?? (allKeys.size ? `variants: ${[...allKeys].join(", ")}` : "this file's models have no variants")));
+    }
+  }
+  const diagnostics = sortDiagnostics(out);
+  return { program, instances, graphs, diagnostics, ok: !diagnostics.some((d) => d.severity === "error") };
+}
+
+function selectionError(message: string, hint?: string): Diagnostic {
+  return error("RN108", message, null, hint);
+}

@@ -1,0 +1,290 @@
+// Model + variant -> ModelInstance: evaluates the variant's bindings, expands `stages` ranges and
+// block calls, parses every layer. Reports name and number errors (RN101-RN121).
+import type { BlockDecl, BlockRef, CallArg, Command, Expr, Span } from "../grammar/ast.js";
+import { error, type Diagnostic } from "../grammar/diagnostic.js";
+import { didYouMean } from "../grammar/suggest.js";
+import { evaluate, positiveInt, type Env } from "./evaluate.js";
+import type { BlockInstance, LayerSpec, ModelInstance, Section, ShortcutMode } from "./instance.js";
+import { SHORTCUT_MODES } from "./instance.js";
+import { parseLayer, type LayerContext } from "./layers.js";
+import type { MergedModel } from "./model-statements.js";
+import type { Program } from "./program.js";
+import { buildRecipe } from "./train-settings.js";
+
+export const STAGES_OPTIONS = ["widths", "strides", "shortcuts"];
+
+export function variantKeys(m: MergedModel, out: Diagnostic[]): (string | null)[] {
+  if (!m.variants || m.variants.variants.length === 0) return [null];
+  const keys: string[] = [];
+  for (const v of m.variants.variants) {
+    if (keys.includes(v.key)) {
+      out.push(error("RN102", `variant '${v.key}' is defined twice in model '${m.decl.name}'`, v.keySpan));
+      continue;
+    }
+    keys.push(v.key);
+  }
+  return keys;
+}
+
+export function expandModel(prog: Program, m: MergedModel, variant: string | null, out: Diagnostic[]): ModelInstance | null {
+  const before = out.filter((d) => d.severity === "error").length;
+  const env: Env = new Map();
+  let variantBlocks: { block: BlockRef; counts: Expr[]; span: Span } | null = null;
+  const v = variant === null ? null : m.variants?.variants.find((x) => x.key === variant);
+  if (v) {
+    for (const b of v.bindings) {
+      if (b.kind === "binding") {
+        if (env.has(b.name)) out.push(error("RN102", `'${b.name}' is bound twice in variant '${v.key}'`, b.nameSpan));
+        env.set(b.name, evaluate(b.value, env, out));
+      } else {
+        variantBlocks = { block: b.block, counts: b.counts, span: b.span };
+      }
+    }
+  }
+
+  // input
+  const inputStmt = m.input!;
+  let input: [number, number, number] = [1, 1, 1];
+  if (inputStmt.dims.length !== 3) {
+    out.push(error("RN120", `input must be HxWxC (three numbers), got ${inputStmt.dims.join("x")}`, inputStmt.dimsSpan, "e.g. input 224x224x3"));
+  } else if (inputStmt.dims.some((d) => d < 1)) {
+    out.push(error("RN120", `input sizes must be positive, got ${inputStmt.dims.join("x")}`, inputStmt.dimsSpan));
+  } else input = inputStmt.dims as [number, number, number];
+
+  const modelShortcut = m.shortcut ? shortcutMode(m.shortcut.value, m.shortcut.valueSpan, out) : "B";
+
+  const sections: Section[] = [];
+  if (m.stem) {
+    let group = m.stem.name ?? "conv1";
+    let cur: LayerSpec[] = [];
+    for (const c of m.stem.layers) {
+      if (c.label && c.label.name !== group) {
+        if (cur.length) sections.push({ kind: "layers", group, layers: cur });
+        group = c.label.name;
+        cur = [];
+      }
+      const l = layer(c, env, "stem", out);
+      if (l) cur.push(l);
+    }
+    if (cur.length) sections.push({ kind: "layers", group, layers: cur });
+  }
+
+  for (const st of m.stages) {
+    if (st.kind === "stages") {
+      const names = expandRange(st.from, st.to, out);
+      const blocks = st.blocks ?? variantBlocks;
+      if (!blocks) {
+        out.push(
+          error("RN111", `stages ${st.from.name}..${st.to.name} say no block type`, st.from.span, "write e.g. `basic x [2, 2, 2, 2]` after the range, or give each variant one (`18: basic x [2, 2, 2, 2]`)"),
+        );
+        continue;
+      }
+      const decl = findBlock(prog, blocks.block, out);
+      const opts = new Map<string, { values: Expr[]; span: Span }>();
+      for (const o of st.options) {
+        if (!STAGES_OPTIONS.includes(o.name)) {
+          out.push(error("RN110", `stages has no option '${o.name}'`, o.nameSpan, didYouMean(o.name, STAGES_OPTIONS) ?? `options: ${STAGES_OPTIONS.join(", ")}`));
+          continue;
+        }
+        opts.set(o.name, { values: o.values, span: o.nameSpan });
+      }
+      if (!names) continue;
+      const n = names.length;
+      const lengthOk = (what: string, len: number, span: Span) => {
+        if (len === n) return true;
+        out.push(error("RN110", `${what} has ${len} value${len === 1 ? "" : "s"} but ${st.from.name}..${st.to.name} names ${n} stage${n === 1 ? "" : "s"}`, span));
+        return false;
+      };
+      const widths = opts.get("widths");
+      if (!widths) {
+        out.push(error("RN110", `stages ${st.from.name}..${st.to.name} need widths`, st.from.span, `add e.g. widths [${names.map((_, i) => 64 * 2 ** i).join(", ")}]`));
+        continue;
+      }
+      const countsOk = lengthOk("the block count list", blocks.counts.length, blocks.span);
+      const widthsOk = lengthOk("widths", widths.values.length, widths.span);
+      const strides = opts.get("strides");
+      const stridesOk = strides ? lengthOk("strides", strides.values.length, strides.span) : true;
+      const shortcuts = opts.get("shortcuts");
+      const shortcutsOk = shortcuts ? lengthOk("shortcuts", shortcuts.values.length, shortcuts.span) : true;
+      if (!countsOk || !widthsOk || !stridesOk || !shortcutsOk || !decl) continue;
+      for (let i = 0; i < n; i++) {
+        const count = positiveInt(evaluate(blocks.counts[i], env, out), "a block count", blocks.counts[i].span, out);
+        const width = positiveInt(evaluate(widths.values[i], env, out), "a width", widths.values[i].span, out);
+        const stride = strides ? positiveInt(evaluate(strides.values[i], env, out), "a stride", strides.values[i].span, out) : i === 0 ? 1 : 2;
+        let mode = modelShortcut;
+        if (shortcuts) {
+          const e = shortcuts.values[i];
+          mode = e.kind === "var" ? shortcutMode(e.name, e.span, out) : shortcutMode("?", e.span, out);
+        }
+        if (count === null || width === null || stride === null) continue;
+        const firstArgs: CallArg[] = [{ name: null, value: num(width, widths.values[i].span), span: widths.values[i].span }, ...blocks.block.args];
+        sections.push({
+          kind: "stage",
+          name: names[i],
+          span: st.span,
+          blocks: stageBlocks(decl, firstArgs, count, stride, mode, env, st.span, out),
+        });
+      }
+    } else {
+      const decl = findBlock(prog, st.block, out);
+      const count = positiveInt(evaluate(st.count, env, out), "a block count", st.count.span, out);
+      let stride = 1;
+      for (const o of st.options) {
+        const k = o.items[0];
+        const key = k.kind === "expr" && k.expr.kind === "var" ? k.expr.name : null;
+        if (key === "stride" && o.items.length === 2 && o.items[1].kind === "expr") {
+          stride = positiveInt(evaluate(o.items[1].expr, env, out), "a stride", o.items[1].span, out) ?? 1;
+        } else {
+          out.push(error("RN110", `stage takes 'stride S' and 'shortcut X' after the block count`, o.span, key ? didYouMean(key, ["stride", "shortcut"]) : undefined));
+        }
+      }
+      const mode = st.shortcut ? shortcutMode(st.shortcut.value, st.shortcut.span, out) : modelShortcut;
+      if (!decl || count === null) continue;
+      sections.push({ kind: "stage", name: st.name, span: st.span, blocks: stageBlocks(decl, st.block.args, count, stride, mode, env, st.span, out) });
+    }
+  }
+
+  const head: LayerSpec[] = [];
+  for (const c of m.head!.layers) {
+    const l = layer(c, env, "head", out);
+    if (l) head.push(l);
+  }
+  sections.push({ kind: "layers", group: "head", layers: head });
+
+  const recipe = buildRecipe(m.train, env, out);
+  if (out.filter((d) => d.severity === "error").length > before) return null;
+  return { name: m.decl.name, variant, input, inputSpan: inputStmt.dimsSpan, sections, recipe, span: m.decl.span };
+}
+
+function num(value: number, span: Span): Expr {
+  return { kind: "num", value, text: String(value), span };
+}
+
+function layer(c: Command, env: Env, where: LayerContext, out: Diagnostic[]): LayerSpec | null {
+  const l = parseLayer(c, env, where, out);
+  return l && l.op !== "post" ? l : null;
+}
+
+function shortcutMode(value: string, span: Span, out: Diagnostic[]): ShortcutMode {
+  const v = value === "a" || value === "b" || value === "c" ? value.toUpperCase() : value;
+  if ((SHORTCUT_MODES as string[]).includes(v)) return v as ShortcutMode;
+  out.push(
+    error("RN109", `unknown shortcut option '${value}'`, span, "shortcut is A (identity + zero padding), B (projection where the shape changes), C (projection everywhere), identity, or none (a plain network)"),
+  );
+  return "B";
+}
+
+function findBlock(prog: Program, ref: BlockRef, out: Diagnostic[]): BlockDecl | null {
+  const b = prog.blocks.get(ref.name);
+  if (!b) {
+    out.push(error("RN101", `unknown block type '${ref.name}'`, ref.span, didYouMean(ref.name, prog.blocks.keys()) ?? `block types: ${[...prog.blocks.keys()].join(", ")}`));
+    return null;
+  }
+  return b;
+}
+
+/** `conv2..conv5` -> conv2, conv3, conv4, conv5 (RN110 if the names do not form a range). */
+function expandRange(from: { name: string; span: Span }, to: { name: string; span: Span }, out: Diagnostic[]): string[] | null {
+  const a = /^(.*?)(\d+)$/.exec(from.name);
+  const b = /^(.*?)(\d+)$/.exec(to.name);
+  if (!a || !b || a[1] !== b[1] || Number(b[2]) < Number(a[2])) {
+    out.push(error("RN110", `'${from.name}..${to.name}' is not a range of stage names`, from.span, "write names that differ only in a rising number, e.g. conv2..conv5"));
+    return null;
+  }
+  const names: string[] = [];
+  for (let i = Number(a[2]); i <= Number(b[2]); i++) names.push(`${a[1]}${i}`);
+  return names;
+}
+
+function stageBlocks(
+  decl: BlockDecl,
+  args: CallArg[],
+  count: number,
+  stride: number,
+  mode: ShortcutMode,
+  env: Env,
+  span: Span,
+  out: Diagnostic[],
+): BlockInstance[] {
+  const blocks: BlockInstance[] = [];
+  for (let i = 1; i <= count; i++) {
+    const s = i === 1 ? stride : 1;
+    const b = instantiateBlock(decl, args, s, env, span, out);
+    if (!b) break;
+    blocks.push({ ...b, index: i, shortcut: mode, stride: s, span });
+  }
+  return blocks;
+}
+
+/** Binds a call's arguments to the block's parameters (RN106) and parses its body. */
+export function bindBlockArgs(decl: BlockDecl, args: CallArg[], stride: number | null, env: Env, callSpan: Span, out: Diagnostic[]): Env | null {
+  const bound = new Map<string, number | null>();
+  const given = new Map<string, Span>();
+  let pos = 0;
+  let ok = true;
+  for (const a of args) {
+    let name: string;
+    if (a.name) {
+      name = a.name.name;
+      if (!decl.params.some((p) => p.name === name)) {
+        out.push(error("RN106", `block '${decl.name}' has no parameter '${name}'`, a.name.span, didYouMean(name, decl.params.map((p) => p.name)) ?? paramsHint(decl)));
+        ok = false;
+        continue;
+      }
+    } else {
+      if (pos >= decl.params.length) {
+        out.push(error("RN106", `block '${decl.name}' takes ${decl.params.length} argument${decl.params.length === 1 ? "" : "s"}, got more`, a.span, paramsHint(decl)));
+        ok = false;
+        continue;
+      }
+      name = decl.params[pos++].name;
+    }
+    if (given.has(name)) {
+      out.push(error("RN106", `parameter '${name}' of block '${decl.name}' is given twice`, a.span));
+      ok = false;
+      continue;
+    }
+    given.set(name, a.span);
+    bound.set(name, evaluate(a.value, env, out));
+  }
+  if (stride !== null) {
+    if (decl.params.some((p) => p.name === "stride")) {
+      if (!given.has("stride")) bound.set("stride", stride);
+    } else if (stride !== 1) {
+      out.push(error("RN205", `block '${decl.name}' has no 'stride' parameter, but this stage has stride ${stride}`, callSpan, `add a parameter to the block: block ${decl.name}(${decl.params.map((p) => p.name).join(", ")}, stride = 1) and use it in a conv`));
+      ok = false;
+    }
+  }
+  const local: Env = new Map();
+  for (const p of decl.params) {
+    if (bound.has(p.name)) local.set(p.name, bound.get(p.name)!);
+    else if (p.default) local.set(p.name, evaluate(p.default, local, out));
+    else {
+      out.push(error("RN106", `block '${decl.name}' needs a value for '${p.name}'`, callSpan, paramsHint(decl)));
+      ok = false;
+    }
+  }
+  return ok ? local : null;
+}
+
+function paramsHint(decl: BlockDecl): string {
+  return `block ${decl.name}(${decl.params.map((p) => p.name + (p.default ? " = …" : "")).join(", ")})`;
+}
+
+function instantiateBlock(decl: BlockDecl, args: CallArg[], stride: number, env: Env, span: Span, out: Diagnostic[]) {
+  const local = bindBlockArgs(decl, args, stride, env, span, out);
+  if (!local) return null;
+  return blockBody(decl, local, out);
+}
+
+export function blockBody(decl: BlockDecl, local: Env, out: Diagnostic[]): { type: string; layers: LayerSpec[]; post: "relu" | "none" } {
+  const layers: LayerSpec[] = [];
+  let post: "relu" | "none" = "relu";
+  for (const c of decl.body) {
+    const l = parseLayer(c, local, "block", out);
+    if (!l) continue;
+    if (l.op === "post") post = l.value;
+    else layers.push(l);
+  }
+  return { type: decl.name, layers, post };
+}

@@ -1,0 +1,112 @@
+// A model's statements after `extends`: the parent's, with the child's replacing them kind by kind
+// (stages as a whole; train settings one by one). Reports RN010, RN011, RN012 and RN107.
+import type { Command, ModelDecl, ModelStmt, Span } from "../grammar/ast.js";
+import { error, type Diagnostic } from "../grammar/diagnostic.js";
+import { didYouMean } from "../grammar/suggest.js";
+import { where } from "./program.js";
+
+export const MODEL_STATEMENTS = ["input", "shortcut", "stem", "variants", "stages", "stage", "head", "train"];
+
+type Of<K extends ModelStmt["kind"]> = Extract<ModelStmt, { kind: K }>;
+
+export interface MergedModel {
+  decl: ModelDecl;
+  input: Of<"input"> | null;
+  shortcut: Of<"shortcut"> | null;
+  stem: Of<"stem"> | null;
+  variants: Of<"variants"> | null;
+  stages: (Of<"stages"> | Of<"stage">)[];
+  head: Of<"head"> | null;
+  train: Command[];
+}
+
+export function mergeModel(decl: ModelDecl, models: Map<string, ModelDecl>, out: Diagnostic[]): MergedModel | null {
+  const chain: ModelDecl[] = [];
+  let cur: ModelDecl | undefined = decl;
+  const seen = new Set<string>();
+  while (cur) {
+    if (seen.has(cur.name)) {
+      out.push(error("RN107", `model '${decl.name}' extends itself through ${chain.map((m) => m.name).join(" -> ")}`, decl.parent?.span ?? decl.nameSpan));
+      return null;
+    }
+    seen.add(cur.name);
+    chain.unshift(cur);
+    if (!cur.parent) break;
+    const parent = models.get(cur.parent.name);
+    if (!parent) {
+      out.push(
+        error("RN107", `unknown model '${cur.parent.name}' in extends`, cur.parent.span, didYouMean(cur.parent.name, models.keys()) ?? "the parent must be defined in this file or in a file it uses"),
+      );
+      return null;
+    }
+    cur = parent;
+  }
+  const m: MergedModel = { decl, input: null, shortcut: null, stem: null, variants: null, stages: [], head: null, train: [] };
+  for (const d of chain) {
+    const own = ownStatements(d, out);
+    if (own.input) m.input = own.input;
+    if (own.shortcut) m.shortcut = own.shortcut;
+    if (own.stem) m.stem = own.stem;
+    if (own.variants) m.variants = own.variants;
+    if (own.head) m.head = own.head;
+    if (own.stages.length) m.stages = own.stages;
+    // Later settings of the same name win.
+    for (const s of own.train) {
+      m.train = m.train.filter((t) => t.name !== s.name);
+      m.train.push(s);
+    }
+  }
+  let ok = true;
+  const missing = (what: string, example: string) => {
+    ok = false;
+    out.push(error("RN012", `model '${decl.name}' has no ${what}`, decl.nameSpan, `add e.g. \`${example}\``));
+  };
+  if (!m.input) missing("input", "input 224x224x3");
+  if (m.stages.length === 0) missing("stages", "stages conv2..conv5 widths [64, 128, 256, 512] strides [1, 2, 2, 2]");
+  if (!m.head) missing("head", "head { global avgpool; fc 1000; softmax }");
+  return ok ? m : null;
+}
+
+/** One declaration's statements by kind, reporting unknown (RN010) and repeated (RN011) ones. */
+function ownStatements(d: ModelDecl, out: Diagnostic[]) {
+  const r = {
+    input: null as Of<"input"> | null,
+    shortcut: null as Of<"shortcut"> | null,
+    stem: null as Of<"stem"> | null,
+    variants: null as Of<"variants"> | null,
+    head: null as Of<"head"> | null,
+    stages: [] as (Of<"stages"> | Of<"stage">)[],
+    train: [] as Command[],
+  };
+  const once = (k: "input" | "shortcut" | "stem" | "variants" | "head", s: { span: Span }) => {
+    const prev = r[k] as { span: Span } | null;
+    if (prev) {
+      out.push(error("RN011", `model '${d.name}' has two '${k}' statements`, s.span, `the first is at ${where(prev.span)}`));
+      return;
+    }
+    (r as Record<string, unknown>)[k] = s;
+  };
+  for (const s of d.statements) {
+    switch (s.kind) {
+      case "input":
+      case "shortcut":
+      case "stem":
+      case "variants":
+      case "head":
+        once(s.kind, s);
+        break;
+      case "stages":
+      case "stage":
+        r.stages.push(s);
+        break;
+      case "train":
+        r.train.push(...s.settings);
+        break;
+      case "unknown":
+        out.push(
+          error("RN010", `unknown model statement '${s.name}'`, s.nameSpan, didYouMean(s.name, MODEL_STATEMENTS) ?? `a model holds: ${MODEL_STATEMENTS.join(", ")}`),
+        );
+    }
+  }
+  return r;
+}

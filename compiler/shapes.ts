@@ -1,0 +1,304 @@
+// ModelInstance -> IrGraph: infers the shape after every layer and checks every residual addition.
+// Shape errors (RN201-RN206) point at the line that caused them; inference goes on after an
+// error (with the block's own output shape) so that one run reports all of them.
+import type { Span } from "../grammar/ast.js";
+import { error, type Diagnostic } from "../grammar/diagnostic.js";
+import type { BlockInstance, LayerSpec, ModelInstance } from "./instance.js";
+import { shapeText, type IrGraph, type IrGroup, type IrNode, type IrOp, type Shape } from "./ir.js";
+
+interface Ctx {
+  nodes: IrNode[];
+  out: Diagnostic[];
+  group: string;
+  block: string | null;
+  branch: "main" | "shortcut";
+  names: Map<string, number>;
+  variantNote: string;
+}
+
+export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | null {
+  const before = out.length;
+  const ctx: Ctx = {
+    nodes: [],
+    out,
+    group: "input",
+    block: null,
+    branch: "main",
+    names: new Map(),
+    variantNote: inst.variant === null ? "" : ` (variant ${inst.variant})`,
+  };
+  let cur = add(ctx, { op: "input" }, [], inst.input, inst.inputSpan, "input");
+  const groups: IrGroup[] = [];
+  let logits = -1;
+  for (const sec of inst.sections) {
+    ctx.group = sec.kind === "stage" ? sec.name : sec.group;
+    ctx.block = null;
+    let g = groups.find((x) => x.name === ctx.group);
+    if (!g) {
+      g = {
+        name: ctx.group,
+        kind: sec.kind,
+        blocks: 0,
+        output: [],
+        description: [],
+        shortcut: null,
+        blockType: null,
+      };
+      groups.push(g);
+    }
+    if (sec.kind === "layers") {
+      for (const l of sec.layers) {
+        cur = layer(ctx, l, cur, sec.group === "head" ? null : sec.group);
+        if (l.op === "fc") logits = cur;
+        g.description.push(describeLayer(l));
+      }
+    } else {
+      g.kind = "stage";
+      for (const b of sec.blocks) {
+        ctx.block = `${sec.name}_${b.index}`;
+        cur = block(ctx, b, cur, sec.name);
+      }
+      g.blocks += sec.blocks.length;
+      const first = sec.blocks[0];
+      if (first) {
+        g.description.push(`[${first.layers.map(describeLayer).join("; ")}] x ${sec.blocks.length}`);
+        g.shortcut = first.shortcut;
+        g.blockType = first.type;
+      }
+    }
+    if (ctx.nodes[cur]) g.output = ctx.nodes[cur].shape;
+  }
+  const head = inst.sections[inst.sections.length - 1];
+  if (logits < 0) {
+    out.push(
+      error("RN206", `the head of '${inst.name}' has no fc layer${ctx.variantNote}`, head.kind === "layers" && head.layers[0] ? head.layers[0].span : inst.span, "end the head with the classifier, e.g. `head { global avgpool; fc 1000; softmax }`"),
+    );
+  } else if (ctx.nodes[logits].name !== "logits") {
+    // The classifier's name is fixed so that training can find the class scores.
+    ctx.nodes[logits].name = "logits";
+  }
+  const output = ctx.nodes.length - 1;
+  const last = ctx.nodes[output];
+  if (logits >= 0 && last.op !== "fc" && last.op !== "softmax") {
+    out.push(error("RN206", `the head must end with fc (or fc then softmax), but ends with '${last.op}'${ctx.variantNote}`, last.span, "the class scores are the model's output"));
+  }
+  if (out.length > before) return null;
+  return { name: inst.name, variant: inst.variant, input: inst.input, nodes: ctx.nodes, groups: groups.filter((g) => g.name !== "input"), logits, output, recipe: inst.recipe };
+}
+
+function add(ctx: Ctx, op: IrOp, inputs: number[], shape: Shape, span: Span | null, base: string, extra: Partial<IrNode> = {}): number {
+  const prefix = ctx.block ?? (ctx.group === "head" || ctx.group === "input" ? "" : ctx.group);
+  const key = `${prefix}/${base}`;
+  const n = (ctx.names.get(key) ?? 0) + 1;
+  ctx.names.set(key, n);
+  const numbered = COUNTED.has(base) ? `${base}${n}` : base;
+  const name = prefix ? `${prefix}_${numbered}` : numbered;
+  const node = {
+    ...op,
+    id: ctx.nodes.length,
+    name: uniqueName(ctx, name),
+    inputs,
+    shape,
+    params: 0,
+    state: 0,
+    madds: 0,
+    span,
+    group: ctx.group,
+    block: ctx.block,
+    branch: ctx.branch,
+    weighted: false,
+    ...extra,
+  } as IrNode;
+  ctx.nodes.push(node);
+  return node.id;
+}
+
+const COUNTED = new Set(["conv", "bn", "relu", "pad", "maxpool", "avgpool"]);
+
+function uniqueName(ctx: Ctx, name: string): string {
+  let n = name;
+  let i = 2;
+  while (ctx.nodes.some((x) => x.name === n)) n = `${name}_${i++}`;
+  return n;
+}
+
+function spatial(ctx: Ctx, inp: Shape, k: [number, number], stride: number, pad: LayerSpec extends never ? never : "same" | "valid" | number, span: Span, what: string): Shape | null {
+  const [h, w] = inp;
+  const dims = [h, w].map((x, i) => {
+    if (pad === "same") return x / stride;
+    const p = pad === "valid" ? 0 : pad;
+    return Math.floor((x + 2 * p - k[i]) / stride) + 1;
+  });
+  const where = ctx.block ?? ctx.group;
+  if (dims.some((d) => d < 1)) {
+    ctx.out.push(error("RN202", `${what} makes the feature map smaller than 1x1 in ${where}: ${h}x${w} input, ${k[0]}x${k[1]} window, stride ${stride}${ctx.variantNote}`, span, "the input is too small for this many downsamplings: use a larger input or fewer stride-2 stages"));
+    return null;
+  }
+  if (dims.some((d) => !Number.isInteger(d))) {
+    ctx.out.push(
+      error("RN202", `stride ${stride} does not divide the ${h}x${w} feature map in ${where}: the output would be ${dims.map((d) => +d.toFixed(2)).join("x")}${ctx.variantNote}`, span, "make the input size divisible by the product of the strides, or use `pad valid` / an explicit padding"),
+    );
+    return null;
+  }
+  return dims;
+}
+
+function isFlat(s: Shape) {
+  return s.length === 1;
+}
+
+function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number {
+  const inp = ctx.nodes[x].shape;
+  const main = ctx.branch === "main";
+  switch (l.op) {
+    case "conv": {
+      if (isFlat(inp)) return needsMap(ctx, l, x);
+      const [h, w, c] = inp;
+      let src = x;
+      let padding: "same" | "valid" = "same";
+      if (l.pad !== "same") {
+        padding = "valid";
+        if (typeof l.pad === "number" && l.pad > 0) src = add(ctx, { op: "zeropad", pad: l.pad }, [x], [h + 2 * l.pad, w + 2 * l.pad, c], l.span, "pad");
+      }
+      const dims = spatial(ctx, inp, l.kernel, l.stride, l.pad, l.span, `conv ${l.kernel.join("x")}`);
+      const shape = dims ? [dims[0], dims[1], l.filters] : [h, w, l.filters];
+      let y = add(ctx, { op: "conv", kernel: l.kernel, filters: l.filters, stride: l.stride, padding, bias: l.bias }, [src], shape, l.span, "conv", {
+        params: l.kernel[0] * l.kernel[1] * c * l.filters + (l.bias ? l.filters : 0),
+        madds: shape[0] * shape[1] * l.kernel[0] * l.kernel[1] * c * l.filters,
+        weighted: main,
+      });
+      if (l.bn) y = add(ctx, { op: "bn" }, [y], shape, l.span, "bn", { params: 2 * l.filters, state: 2 * l.filters });
+      if (l.relu) y = add(ctx, { op: "relu" }, [y], shape, l.span, "relu");
+      return y;
+    }
+    case "bn": {
+      const c = inp[inp.length - 1];
+      return add(ctx, { op: "bn" }, [x], inp, l.span, "bn", { params: 2 * c, state: 2 * c });
+    }
+    case "relu":
+      return add(ctx, { op: "relu" }, [x], inp, l.span, "relu");
+    case "maxpool":
+    case "avgpool": {
+      if (isFlat(inp)) return needsMap(ctx, l, x);
+      let src = x;
+      let padding: "same" | "valid" = "same";
+      if (l.pad !== "same") {
+        padding = "valid";
+        if (typeof l.pad === "number" && l.pad > 0) src = add(ctx, { op: "zeropad", pad: l.pad }, [x], [inp[0] + 2 * l.pad, inp[1] + 2 * l.pad, inp[2]], l.span, "pad");
+      }
+      const dims = spatial(ctx, inp, l.pool, l.stride, l.pad, l.span, l.op);
+      return add(ctx, { op: l.op, pool: l.pool, stride: l.stride, padding }, [src], dims ? [dims[0], dims[1], inp[2]] : inp, l.span, l.op === "maxpool" ? "maxpool" : "avgpool");
+    }
+    case "globalavg":
+    case "globalmax":
+      if (isFlat(inp)) return needsMap(ctx, l, x);
+      return add(ctx, { op: l.op }, [x], [inp[2]], l.span, "pool");
+    case "flatten":
+      return add(ctx, { op: "flatten" }, [x], [inp.reduce((a, b) => a * b, 1)], l.span, "flatten");
+    case "fc": {
+      if (!isFlat(inp)) {
+        ctx.out.push(error("RN203", `fc needs a flat input, but gets a ${shapeText(inp)} feature map${ctx.variantNote}`, l.span, "put `global avgpool` (the paper) or `flatten` before it"));
+        return add(ctx, { op: "fc", units: l.units }, [x], [l.units], l.span, "fc");
+      }
+      return add(ctx, { op: "fc", units: l.units }, [x], [l.units], l.span, "fc", {
+        params: inp[0] * l.units + l.units,
+        madds: inp[0] * l.units,
+        weighted: main,
+      });
+    }
+    case "softmax":
+      return add(ctx, { op: "softmax" }, [x], inp, l.span, "softmax");
+  }
+}
+
+function needsMap(ctx: Ctx, l: LayerSpec, x: number): number {
+  ctx.out.push(error("RN203", `${l.op} needs an HxWxC feature map, but gets a flat vector of ${ctx.nodes[x].shape[0]}${ctx.variantNote}`, l.span, "convolutions and pooling go before `global avgpool`/`flatten`"));
+  return x;
+}
+
+function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
+  const inp = ctx.nodes[x].shape;
+  ctx.branch = "main";
+  let y = x;
+  for (const l of b.layers) y = layer(ctx, l, y, stage);
+  const outShape = ctx.nodes[y].shape;
+  const where = `${stage}_${b.index}`;
+  if (b.shortcut !== "none") {
+    let sc: number | null = x;
+    const same = shapeText(inp) === shapeText(outShape);
+    const mode = b.shortcut;
+    if (isFlat(outShape) || isFlat(inp)) {
+      sc = null;
+    } else if (mode === "C" || (!same && mode === "B") || (!same && mode === "A")) {
+      const s = inp[0] / outShape[0];
+      const okStride = Number.isInteger(s) && s >= 1 && inp[1] / outShape[1] === s;
+      if (!okStride) {
+        ctx.out.push(
+          error("RN201", `residual addition in ${where} cannot match shapes: the block maps ${shapeText(inp)} to ${shapeText(outShape)}, which no whole stride gives${ctx.variantNote}`, b.span, "a block may only keep the size or divide it by its stride"),
+        );
+        sc = null;
+      } else if (mode === "A") {
+        if (outShape[2] < inp[2]) {
+          ctx.out.push(
+            error("RN204", `option A cannot reduce channels in ${where}: ${inp[2]} -> ${outShape[2]}; zero padding only adds channels${ctx.variantNote}`, b.span, "use `shortcut B` (a 1x1 projection) for this stage"),
+          );
+          sc = null;
+        } else {
+          ctx.branch = "shortcut";
+          sc = add(ctx, { op: "shortcutA", stride: s, padChannels: outShape[2] - inp[2] }, [x], outShape, b.span, "shortcut");
+        }
+      } else {
+        ctx.branch = "shortcut";
+        const c = outShape[2];
+        const p = add(ctx, { op: "conv", kernel: [1, 1], filters: c, stride: s, padding: "same", bias: false }, [x], outShape, b.span, "proj", {
+          params: inp[2] * c,
+          madds: outShape[0] * outShape[1] * inp[2] * c,
+        });
+        sc = add(ctx, { op: "bn" }, [p], outShape, b.span, "proj_bn", { params: 2 * c, state: 2 * c });
+      }
+    } else if (!same) {
+      // identity, shapes differ
+      const label = changeText(inp, outShape);
+      ctx.out.push(
+        error(
+          "RN201",
+          `residual addition needs equal shapes, got ${shapeText(outShape)} (block) + ${shapeText(inp)} (shortcut) in ${where}${ctx.variantNote}`,
+          b.span,
+          outShape[2] >= inp[2] ? "use `shortcut A` (zero-padding, no parameters) or `shortcut B` (1x1 projection)" : "use `shortcut B` (1x1 projection)",
+          `${stage} ${label}, but the shortcut is identity`,
+        ),
+      );
+      sc = null;
+    }
+    ctx.branch = "main";
+    if (sc !== null) y = add(ctx, { op: "add" }, [y, sc], outShape, b.span, "add");
+  }
+  ctx.branch = "main";
+  if (b.post === "relu") y = add(ctx, { op: "relu" }, [y], outShape, b.span, "out");
+  return y;
+}
+
+function changeText(a: Shape, b: Shape): string {
+  const parts: string[] = [];
+  if (b[2] !== a[2]) parts.push(b[2] === 2 * a[2] ? "doubles the channels" : `changes the channels from ${a[2]} to ${b[2]}`);
+  if (b[0] !== a[0]) parts.push(a[0] === 2 * b[0] ? "halves the size" : `changes the size from ${a[0]} to ${b[0]}`);
+  return parts.join(" and ");
+}
+
+function describeLayer(l: LayerSpec): string {
+  switch (l.op) {
+    case "conv":
+      return `${l.kernel.join("x")}, ${l.filters}${l.stride !== 1 ? `, stride ${l.stride}` : ""}`;
+    case "maxpool":
+    case "avgpool":
+      return `${l.pool.join("x")} ${l.op === "maxpool" ? "max" : "avg"} pool, stride ${l.stride}`;
+    case "globalavg":
+      return "global average pool";
+    case "globalmax":
+      return "global max pool";
+    case "fc":
+      return `${l.units}-d fc`;
+    default:
+      return l.op;
+  }
+}

@@ -1,0 +1,76 @@
+// Text -> tokens -> CST -> AST, collecting every lexical and syntax error (RN001, RN002).
+import type { IRecognitionException, IToken } from "chevrotain";
+import type { FileAst } from "./ast.js";
+import { error, type Diagnostic } from "./diagnostic.js";
+import { parser } from "./parser.js";
+import { ResnetLexer } from "./tokens.js";
+import { AstBuilder } from "./to-ast.js";
+import { shown } from "./syntax-messages.js";
+
+export interface ParseResult {
+  ast: FileAst;
+  diagnostics: Diagnostic[];
+}
+
+const MODEL_WORDS =
+  "a model statement: input, shortcut, stem, variants, stages, stage, head or train";
+
+export function parseSource(path: string, text: string): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const builder = new AstBuilder(path, text);
+  const lex = ResnetLexer.tokenize(text);
+  for (const e of lex.errors) {
+    const ch = text.slice(e.offset, e.offset + (e.length || 1));
+    diagnostics.push(
+      error(
+        "RN001",
+        `unexpected character ${JSON.stringify(ch)}`,
+        { file: path, start: e.offset, end: e.offset + (e.length || 1), line: e.line ?? 1, col: e.column ?? 1 },
+        ch === "]" || ch === ")" ? "this bracket closes nothing: check the brackets before it" : undefined,
+      ),
+    );
+  }
+  parser.input = lex.tokens;
+  const cst = parser.file();
+  const lexErrorAt = new Set(lex.errors.map((e) => e.offset));
+  for (const e of parser.errors) {
+    // A stray bracket is already reported by the lexer; do not report it twice.
+    if (lexErrorAt.has(e.token.startOffset)) continue;
+    diagnostics.push(syntaxDiagnostic(path, text, e, builder));
+  }
+  const comments = (lex.groups.comments ?? []) as IToken[];
+  const ast = builder.file(cst, comments);
+  return { ast, diagnostics };
+}
+
+function syntaxDiagnostic(
+  path: string,
+  text: string,
+  e: IRecognitionException,
+  builder: AstBuilder,
+): Diagnostic {
+  let t = e.token;
+  // An error at end of file points at the last character, not past it.
+  if (t.tokenType.name === "EOF" || Number.isNaN(t.startOffset)) {
+    const end = Math.max(0, text.trimEnd().length - 1);
+    const before = text.slice(0, end);
+    const line = before.split("\n").length;
+    const col = end - (before.lastIndexOf("\n") + 1) + 1;
+    return error("RN002", e.message, { file: path, start: end, end: end + 1, line, col }, hintFor(e));
+  }
+  let message = e.message;
+  let hint = hintFor(e);
+  const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1];
+  if (rule === "modelDecl" && message.startsWith("expected '}' but found")) {
+    message = `unexpected ${shown(t)}: expected ${MODEL_WORDS}, or '}'`;
+  }
+  return error("RN002", message, builder.tokenSpan(t), hint);
+}
+
+function hintFor(e: IRecognitionException): string | undefined {
+  const m = e.message;
+  if (/expected '\}' but found end of file/.test(m)) return "a '{' is never closed";
+  if (/expected '\]'/.test(m)) return "lists are written [1, 2, 3]";
+  if (/found 'x'/.test(m)) return "write sizes without spaces, e.g. 3x3 or 224x224x3";
+  return undefined;
+}
