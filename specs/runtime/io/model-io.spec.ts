@@ -36,14 +36,10 @@ function trainedLookingNet() {
   for (const w of m.weights) {
     if (/moving_(mean|variance)$/.test(w.originalName)) {
       const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
-      tf.tidy(() =>
-        w.write(
-          tf.tensor(
-            Float32Array.from({ length: n }, () => 0.5 + r.next()),
-            w.shape as number[],
-          ),
-        ),
-      );
+      const values = Float32Array.from({ length: n }, () => 0.5 + r.next());
+      tf.tidy(() => {
+        w.write(tf.tensor(values, w.shape as number[]));
+      });
     }
   }
   return m;

@@ -67,7 +67,9 @@ export function setDeterministicWeights(model: tfl.LayersModel, seed: number): v
     const n = shape.reduce((a, b) => a * b, 1);
     const v = new Float32Array(n);
     for (let i = 0; i < n; i++) v[i] = (rng.next() * 2 - 1) * limit;
-    tf.tidy(() => w.write(tf.tensor(v, shape)));
+    tf.tidy(() => {
+      w.write(tf.tensor(v, shape));
+    });
   }
 }
 

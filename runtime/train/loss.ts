@@ -1,0 +1,32 @@
+// Loss and error counts computed from logits.
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * Mean softmax cross-entropy of `logits` [n, k] against class ids `labels` [n] (int32), computed stably
+ * as -mean(logSoftmax(logits)[label]).
+ */
+export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const k = logits.shape[logits.shape.length - 1]!;
+    const logp = tf.logSoftmax(logits as tf.Tensor2D);
+    const onehot = tf.oneHot(labels as tf.Tensor1D, k);
+    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, logp), -1))) as tf.Scalar;
+  });
+}
+
+/** Number of examples whose label is not among the `k` highest logits (k = 1: argmax errors). */
+export function countTopKErrors(logits: tf.Tensor, labels: tf.Tensor, k: number): number {
+  return tf.tidy(() => {
+    const classes = logits.shape[logits.shape.length - 1]!;
+    const n = logits.shape[0]!;
+    if (k >= classes) return 0;
+    const y = tf.cast(labels, "int32");
+    if (k === 1) {
+      const wrong = tf.notEqual(tf.argMax(logits, -1), y);
+      return tf.sum(tf.cast(wrong, "int32")).dataSync()[0]! as number;
+    }
+    const { indices } = tf.topk(logits, k, true);
+    const hit = tf.any(tf.equal(indices, tf.reshape(y, [n, 1])), -1);
+    return n - (tf.sum(tf.cast(hit, "int32")).dataSync()[0]! as number);
+  });
+}
