@@ -61,7 +61,7 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
       g.blocks += sec.blocks.length;
       const first = sec.blocks[0];
       if (first) {
-        g.description.push(`[${first.layers.map(describeLayer).join("; ")}] x ${sec.blocks.length}`);
+        g.description.push(`[${first.layers.map((l) => describeLayer(l, false)).join("; ")}] x ${sec.blocks.length}`);
         g.shortcut = first.shortcut;
         g.blockType = first.type;
       }
@@ -285,10 +285,11 @@ function changeText(a: Shape, b: Shape): string {
   return parts.join(" and ");
 }
 
-function describeLayer(l: LayerSpec): string {
+/** Table 1's words for a layer; inside blocks the paper leaves the stride out. */
+function describeLayer(l: LayerSpec, withStride = true): string {
   switch (l.op) {
     case "conv":
-      return `${l.kernel.join("x")}, ${l.filters}${l.stride !== 1 ? `, stride ${l.stride}` : ""}`;
+      return `${l.kernel.join("x")}, ${l.filters}${withStride && l.stride !== 1 ? `, stride ${l.stride}` : ""}`;
     case "maxpool":
     case "avgpool":
       return `${l.pool.join("x")} ${l.op === "maxpool" ? "max" : "avg"} pool, stride ${l.stride}`;
