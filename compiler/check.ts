@@ -66,10 +66,36 @@ export function checkProgram(program: Program, sel: Selection = {}): CheckResult
       out.push(selectionError(`unknown variant '${sel.variant}'`, didYouMean(sel.variant!, allKeys) ?? (allKeys.size ? `variants: ${[...allKeys].join(", ")}` : "this file's models have no variants")));
     }
   }
-  const diagnostics = sortDiagnostics(out);
+  const diagnostics = sortDiagnostics(mergeVariants(out));
   return { program, instances, graphs, diagnostics, ok: !diagnostics.some((d) => d.severity === "error") };
 }
 
 function selectionError(message: string, hint?: string): Diagnostic {
   return error("RN108", message, null, hint);
+}
+
+/** The same error in several variants becomes one diagnostic naming them all: "(variants 20, 32)". */
+function mergeVariants(ds: Diagnostic[]): Diagnostic[] {
+  const re = / \(variant ([^)]+)\)$/;
+  const groups = new Map<string, { d: Diagnostic; variants: string[] }>();
+  const out: Diagnostic[] = [];
+  for (const d of ds) {
+    const m = re.exec(d.message);
+    if (!m) {
+      out.push(d);
+      continue;
+    }
+    const base = d.message.slice(0, m.index);
+    const key = `${d.code}|${d.span?.file}|${d.span?.start}|${base}`;
+    const g = groups.get(key);
+    if (g) {
+      if (!g.variants.includes(m[1])) g.variants.push(m[1]);
+      continue;
+    }
+    const entry = { d: { ...d, message: base }, variants: [m[1]] };
+    groups.set(key, entry);
+    out.push(entry.d);
+  }
+  for (const { d, variants } of groups.values()) d.message += ` (variant${variants.length > 1 ? "s" : ""} ${variants.join(", ")})`;
+  return out;
 }

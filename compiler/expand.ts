@@ -118,11 +118,12 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
         }
         if (count === null || width === null || stride === null) continue;
         const firstArgs: CallArg[] = [{ name: null, value: num(width, widths.values[i].span), span: widths.values[i].span }, ...blocks.block.args];
+        const at = { ...st.span, end: st.to.span.end };
         sections.push({
           kind: "stage",
           name: names[i],
-          span: st.span,
-          blocks: stageBlocks(decl, firstArgs, count, stride, mode, env, st.span, out),
+          span: at,
+          blocks: stageBlocks(decl, firstArgs, count, stride, mode, env, at, out),
         });
       }
     } else {
@@ -140,7 +141,8 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
       }
       const mode = st.shortcut ? shortcutMode(st.shortcut.value, st.shortcut.span, out) : modelShortcut;
       if (!decl || count === null) continue;
-      sections.push({ kind: "stage", name: st.name, span: st.span, blocks: stageBlocks(decl, st.block.args, count, stride, mode, env, st.span, out) });
+      const at = { ...st.span, end: st.nameSpan.end };
+      sections.push({ kind: "stage", name: st.name, span: at, blocks: stageBlocks(decl, st.block.args, count, stride, mode, env, at, out) });
     }
   }
 

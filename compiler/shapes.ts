@@ -14,6 +14,8 @@ interface Ctx {
   branch: "main" | "shortcut";
   names: Map<string, number>;
   variantNote: string;
+  /** Inside a block: the stage line that made it (errors point there, the user's code). */
+  blockSpan: Span | null;
 }
 
 export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | null {
@@ -25,6 +27,7 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
     block: null,
     branch: "main",
     names: new Map(),
+    blockSpan: null,
     variantNote: inst.variant === null ? "" : ` (variant ${inst.variant})`,
   };
   let cur = add(ctx, { op: "input" }, [], inst.input, inst.inputSpan, "input");
@@ -130,17 +133,23 @@ function spatial(ctx: Ctx, inp: Shape, k: [number, number], stride: number, pad:
     return Math.floor((x + 2 * p - k[i]) / stride) + 1;
   });
   const where = ctx.block ?? ctx.group;
+  const at = ctx.blockSpan && ctx.blockSpan.file !== span.file ? ` (${what} at ${fileLine(span)})` : "";
+  if (ctx.blockSpan) span = ctx.blockSpan;
   if (dims.some((d) => d < 1)) {
-    ctx.out.push(error("RN202", `${what} makes the feature map smaller than 1x1 in ${where}: ${h}x${w} input, ${k[0]}x${k[1]} window, stride ${stride}${ctx.variantNote}`, span, "the input is too small for this many downsamplings: use a larger input or fewer stride-2 stages"));
+    ctx.out.push(error("RN202", `${what} makes the feature map smaller than 1x1 in ${where}: ${h}x${w} input, ${k[0]}x${k[1]} window, stride ${stride}${at}${ctx.variantNote}`, span, "the input is too small for this many downsamplings: use a larger input or fewer stride-2 stages"));
     return null;
   }
   if (dims.some((d) => !Number.isInteger(d))) {
     ctx.out.push(
-      error("RN202", `stride ${stride} does not divide the ${h}x${w} feature map in ${where}: the output would be ${dims.map((d) => +d.toFixed(2)).join("x")}${ctx.variantNote}`, span, "make the input size divisible by the product of the strides, or use `pad valid` / an explicit padding"),
+      error("RN202", `stride ${stride} does not divide the ${h}x${w} feature map in ${where}: the output would be ${dims.map((d) => +d.toFixed(2)).join("x")}${at}${ctx.variantNote}`, span, "make the input size divisible by the product of the strides, or use `pad valid` / an explicit padding"),
     );
     return null;
   }
   return dims;
+}
+
+function fileLine(s: Span): string {
+  return `${s.file.split("/").pop()}:${s.line}`;
 }
 
 function isFlat(s: Shape) {
@@ -220,7 +229,9 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
   const inp = ctx.nodes[x].shape;
   ctx.branch = "main";
   let y = x;
+  ctx.blockSpan = b.span;
   for (const l of b.layers) y = layer(ctx, l, y, stage);
+  ctx.blockSpan = null;
   const outShape = ctx.nodes[y].shape;
   const where = `${stage}_${b.index}`;
   if (b.shortcut !== "none") {
