@@ -8,12 +8,15 @@ import { ShortcutA } from "./shortcut-a.js";
 export interface LowerOptions {
   /** Seed for the weight initialisers (same seed, same weights). */
   seed?: number;
+  /** "he" (the paper) or "zeros" (structure only: fast, for counting and inspection). */
+  init?: "he" | "zeros";
 }
 
 export function lower(g: IrGraph, opts: LowerOptions = {}): tfl.LayersModel {
   const out: tfl.SymbolicTensor[] = [];
   let seed = opts.seed;
   const nextSeed = () => (seed === undefined ? undefined : seed++);
+  const init: Init = opts.init === "zeros" ? () => tfl.initializers.zeros() : () => tfl.initializers.heNormal({ seed: nextSeed() });
   const input = tfl.input({ shape: g.input, name: "input" });
   for (const n of g.nodes) {
     if (n.op === "input") {
@@ -21,7 +24,7 @@ export function lower(g: IrGraph, opts: LowerOptions = {}): tfl.LayersModel {
       continue;
     }
     const x = n.inputs.map((i) => out[i]);
-    out[n.id] = layerFor(n, nextSeed).apply(x.length === 1 ? x[0] : x) as tfl.SymbolicTensor;
+    out[n.id] = layerFor(n, init).apply(x.length === 1 ? x[0] : x) as tfl.SymbolicTensor;
   }
   return tfl.model({ inputs: input, outputs: out[g.output], name: modelName(g) });
 }
@@ -30,7 +33,9 @@ export function modelName(g: IrGraph): string {
   return g.variant === null ? g.name : `${g.name}_${g.variant}`;
 }
 
-function layerFor(n: IrNode, seed: () => number | undefined): tfl.layers.Layer {
+type Init = () => ReturnType<typeof tfl.initializers.zeros>;
+
+function layerFor(n: IrNode, init: Init): tfl.layers.Layer {
   const name = n.name;
   switch (n.op) {
     case "conv":
@@ -41,7 +46,7 @@ function layerFor(n: IrNode, seed: () => number | undefined): tfl.layers.Layer {
         strides: n.stride,
         padding: n.padding,
         useBias: n.bias,
-        kernelInitializer: tfl.initializers.heNormal({ seed: seed() }),
+        kernelInitializer: init(),
       });
     case "zeropad":
       return tfl.layers.zeroPadding2d({ name, padding: n.pad });
@@ -61,7 +66,7 @@ function layerFor(n: IrNode, seed: () => number | undefined): tfl.layers.Layer {
     case "flatten":
       return tfl.layers.flatten({ name });
     case "fc":
-      return tfl.layers.dense({ name, units: n.units, kernelInitializer: tfl.initializers.heNormal({ seed: seed() }) });
+      return tfl.layers.dense({ name, units: n.units, kernelInitializer: init() });
     case "softmax":
       return tfl.layers.softmax({ name });
     case "add":
