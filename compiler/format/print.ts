@@ -170,7 +170,12 @@ export class ResnetPrinter {
     const header = p.header.get(owner) ?? [];
     const headerDoc: Doc = header.length > 0 ? [" ", join(" ", header.map(printComment))] : "";
     const entries = this.entries(owner, body);
-    if (entries.length === 0) return ["{", headerDoc, header.length > 0 ? hardline : "", "}"];
+    if (entries.length === 0) {
+      // `head {}`, `head { /* nothing yet */ }`, or `head { // nothing yet` and `}` below.
+      if (header.length === 0) return "{}";
+      const last = header[header.length - 1]!;
+      return ["{", headerDoc, last.text.startsWith("//") ? hardline : " ", "}"];
+    }
     return ["{", headerDoc, indent([hardline, this.printEntries(entries, false)]), hardline, "}"];
   }
 
