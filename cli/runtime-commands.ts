@@ -1,6 +1,6 @@
-// Commands that need TensorFlow.js (build, train, eval, predict, doctor). They load tfjs lazily so
-// that check/summary/table stay fast.
-import type { Command, Option } from "commander";
+// Commands that need TensorFlow.js or Prettier (build, train, eval, predict, doctor, fmt). Their
+// modules are imported when the command runs, so that check/summary/table stay fast.
+import { Option, type Command } from "commander";
 import type { Output } from "./output.js";
 
 export interface SharedOptions {
@@ -8,4 +8,71 @@ export interface SharedOptions {
   model: () => Option;
 }
 
-export function registerRuntimeCommands(_program: Command, _o: Output, _setExit: (code: number) => void, _opts: SharedOptions): void {}
+const backendOption = () =>
+  new Option("--backend <name>", "auto | gpu | node | webgpu | wasm | cpu (default: $RESNETC_BACKEND or auto)");
+
+export function registerRuntimeCommands(program: Command, o: Output, setExit: (code: number) => void, opts: SharedOptions): void {
+  program
+    .command("build")
+    .description("compile a spec to a tfjs LayersModel (model.json + weights.bin)")
+    .argument("<file>", ".resnet file")
+    .requiredOption("-o, --out <dir>", "output directory (replaced atomically)")
+    .addOption(opts.variant())
+    .addOption(opts.model())
+    .addOption(backendOption())
+    .option("--seed <n>", "seed of the He initialisation")
+    .action(async (file: string, flags) => (await import("./commands/build.js")).buildCommand(o, file, flags));
+
+  program
+    .command("train")
+    .description("compile and train: the spec's train section, overridden by these flags")
+    .argument("<file>", ".resnet file")
+    .addOption(opts.variant())
+    .addOption(opts.model())
+    .option("--data <source>", "mnist | cifar10:DIR | folder:DIR (default: the spec's `data`)")
+    .option("--epochs <n>", "number of epochs (replaces the spec's stop rule)")
+    .option("--batch-size <n>", "mini-batch size")
+    .option("--lr <x>", "base learning rate")
+    .addOption(backendOption())
+    .option("--out <dir>", "run directory: metrics.jsonl, checkpoint/, model/ (default runs/MODEL_VARIANT)")
+    .option("--resume", "continue from the run directory's checkpoint")
+    .option("--seed <n>", "seed for weights, data order and augmentation (default 1)")
+    .addOption(new Option("--progress <mode>", "progress display").choices(["bar", "lines", "none"]))
+    .addOption(new Option("--corrupt <action>", "a corrupt image in an image folder").choices(["stop", "skip"]).default("stop"))
+    .action(async (file: string, flags) => (await import("./commands/train.js")).trainCommand(o, file, flags, setExit));
+
+  program
+    .command("eval")
+    .description("top-1 / top-5 error of a trained model on a data source's test split")
+    .argument("<file>", "the .resnet file the model was trained from")
+    .requiredOption("--model <dir>", "the model directory written by train (runs/NAME/model)")
+    .option("--data <source>", "mnist | cifar10:DIR | folder:DIR (default: the spec's `data`)")
+    .option("--variant <v>", "the variant the model was trained as")
+    .addOption(backendOption())
+    .option("--batch-size <n>", "evaluation batch size (default 100)")
+    .action(async (file: string, flags) => (await import("./commands/evaluate.js")).evalCommand(o, file, flags));
+
+  program
+    .command("predict")
+    .description("classify image files with a trained model")
+    .argument("<images...>", "image files (.png, .jpg, .webp)")
+    .requiredOption("--model <dir>", "the model directory written by train (runs/NAME/model)")
+    .option("--top <k>", "how many classes to show (default 5)")
+    .option("--json", "machine-readable output")
+    .addOption(backendOption())
+    .action(async (images: string[], flags) => (await import("./commands/evaluate.js")).predictCommand(o, images, flags));
+
+  program
+    .command("doctor")
+    .description("which tfjs backends load here, and which one auto picks")
+    .option("--json", "machine-readable output")
+    .action(async (flags) => (await import("./commands/doctor.js")).doctorCommand(o, flags));
+
+  program
+    .command("fmt")
+    .description("format .resnet files (the Prettier plugin)")
+    .argument("<files...>", ".resnet files, directories or globs")
+    .option("--check", "exit 1 if a file is not formatted")
+    .option("--write", "rewrite the files in place")
+    .action(async (files: string[], flags) => (await import("./commands/fmt.js")).fmtCommand(o, files, flags));
+}

@@ -30,3 +30,25 @@ export function analyze(g: IrGraph): Analysis {
   groups.delete("input");
   return { params, state, multiplyAdds: madds, depth, groups: [...groups.values()] };
 }
+
+/**
+ * Bytes a training step needs, estimated from the graph: weights, gradients and momentum
+ * (3 x params + BN state), plus every layer's output kept for the backward pass and about as
+ * much again for the gradients flowing back (2 x activations), float32.
+ */
+export function estimateTrainingBytes(g: IrGraph, batch: number): number {
+  let activations = 0;
+  let weights = 0;
+  for (const n of g.nodes) {
+    activations += n.shape.reduce((a, b) => a * b, 1);
+    weights += 3 * n.params + n.state;
+  }
+  return 4 * (weights + 2 * batch * activations);
+}
+
+/** The largest batch whose estimate fits in `bytes` (0 if even one example does not). */
+export function largestBatchWithin(g: IrGraph, bytes: number): number {
+  const fixed = estimateTrainingBytes(g, 0);
+  const perExample = estimateTrainingBytes(g, 1) - fixed;
+  return Math.max(0, Math.floor((bytes - fixed) / perExample));
+}

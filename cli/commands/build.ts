@@ -1,0 +1,36 @@
+// resnetc build FILE -o DIR: the compiled tfjs LayersModel in the standard layers format
+// (model.json + weights.bin), loadable with tf.loadLayersModel in plain tfjs.
+import { statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { analyze } from "../../compiler/analysis.js";
+import { lower } from "../../compiler/lower.js";
+import { saveLayersModel } from "../../runtime/io/model-io.js";
+import { useBackend } from "../backend.js";
+import { compileAll, type CompileFlags } from "../compile.js";
+import type { Output } from "../output.js";
+import { onlyGraph } from "../select-one.js";
+import { int } from "../text-table.js";
+
+export interface BuildFlags extends CompileFlags {
+  out: string;
+  backend?: string;
+  seed?: string;
+}
+
+export async function buildCommand(o: Output, file: string, flags: BuildFlags): Promise<void> {
+  const { graph, result } = onlyGraph(compileAll(o, [file], flags), "build");
+  await useBackend(o, flags.backend);
+  const model = lower(graph, { seed: flags.seed === undefined ? undefined : Number(flags.seed) });
+  const a = analyze(graph);
+  await saveLayersModel(model, flags.out, {
+    files: {
+      "spec.resnet": result.program.sources.get(result.program.entry) ?? "",
+      "resnetc.json": JSON.stringify({ name: graph.name, variant: graph.variant, input: graph.input, params: a.params, multiplyAdds: a.multiplyAdds }, null, 2) + "\n",
+    },
+  });
+  o.out(`built ${graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`}: ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds`);
+  for (const f of ["model.json", "weights.bin", "spec.resnet", "resnetc.json"]) {
+    const p = join(flags.out, f);
+    o.out(`  wrote ${relative(o.cwd, p) || p} (${int(statSync(p).size)} bytes)`);
+  }
+}

@@ -1,0 +1,130 @@
+// resnetc train FILE: compile and train in one command. Defaults come from the spec's `train`
+// section; flags override them. Checkpoints every epoch; --resume continues; Ctrl-C exits 130.
+import { basename, join, relative } from "node:path";
+import { analyze, estimateTrainingBytes, largestBatchWithin } from "../../compiler/analysis.js";
+import { lower, modelName } from "../../compiler/lower.js";
+import type { TrainRecipe } from "../../compiler/recipe.js";
+import { heapLimitBytes } from "../../runtime/backends/index.js";
+import { openDataSource } from "../../runtime/data/index.js";
+import { train, type ProgressMode } from "../../runtime/train/index.js";
+import { useBackend } from "../backend.js";
+import { compileAll, type CompileFlags } from "../compile.js";
+import { CliError, EXIT, UsageError } from "../errors.js";
+import type { Output } from "../output.js";
+import { onlyGraph } from "../select-one.js";
+import { int } from "../text-table.js";
+
+export interface TrainFlags extends CompileFlags {
+  data?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  backend?: string;
+  out?: string;
+  resume?: boolean;
+  seed?: string;
+  progress?: string;
+  corrupt?: string;
+}
+
+export function positiveNumber(flag: string, v: string | undefined, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${flag} must be a positive ${integer ? "whole number" : "number"}, got '${v}'`);
+  }
+  return n;
+}
+
+export function applyOverrides(recipe: TrainRecipe, flags: TrainFlags): TrainRecipe {
+  const r = structuredClone(recipe);
+  const epochs = positiveNumber("--epochs", flags.epochs, true);
+  const batch = positiveNumber("--batch-size", flags.batchSize, true);
+  const lr = positiveNumber("--lr", flags.lr, false);
+  if (epochs !== undefined) {
+    r.epochs = epochs;
+    r.stopIteration = null; // the user asked for a number of epochs
+  }
+  if (batch !== undefined) r.batchSize = batch;
+  if (lr !== undefined) r.lr = lr;
+  if (flags.data !== undefined) r.data = flags.data;
+  return r;
+}
+
+export async function trainCommand(o: Output, file: string, flags: TrainFlags, setExit: (c: number) => void): Promise<void> {
+  const { graph, result } = onlyGraph(compileAll(o, [file], flags), "train");
+  const recipe = applyOverrides(graph.recipe, flags);
+  const seed = positiveNumber("--seed", flags.seed, true) ?? 1;
+  const progress = flags.progress as ProgressMode | undefined;
+  if (progress !== undefined && !["bar", "lines", "none"].includes(progress)) throw new UsageError(`--progress must be bar, lines or none, got '${progress}'`);
+  if (!recipe.data) {
+    throw new UsageError("no data: the spec's train section has no `data` line and --data was not given", "use --data mnist, --data cifar10:DIR or --data folder:DIR");
+  }
+  const backend = await useBackend(o, flags.backend);
+  const a = analyze(graph);
+  const title = graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`;
+  o.err(`model ${title}: ${a.depth} layers, ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds per image`);
+
+  const limit = heapLimitBytes(backend);
+  if (limit !== null) {
+    const need = estimateTrainingBytes(graph, recipe.batchSize);
+    if (need > limit) {
+      const fits = largestBatchWithin(graph, limit);
+      throw new CliError(
+        `${title} at batch ${recipe.batchSize} needs about ${gib(need)} GiB for a training step, more than the ${backend} backend's ${gib(limit)} GiB`,
+        EXIT.user,
+        fits > 0 ? `use --batch-size ${fits} or smaller, or a GPU backend (--backend gpu / webgpu)` : "this network does not fit even at batch 1: use a GPU backend",
+      );
+    }
+  }
+
+  const data = await openDataSource(recipe.data, {
+    imageSize: [graph.input[0], graph.input[1]],
+    corrupt: flags.corrupt === "skip" ? "skip" : "stop",
+    onWarning: (m) => o.err(`warning: ${m}`),
+  });
+  if (data.shape.join("x") !== graph.input.join("x")) {
+    throw new CliError(`the model's input is ${graph.input.join("x")} but ${data.name} gives ${data.shape.join("x")} examples`, EXIT.user, `change the spec's \`input\` to ${data.shape.join("x")}`);
+  }
+  const classes = graph.nodes[graph.logits].shape[0];
+  if (classes !== data.classes.length) {
+    throw new CliError(`the model's classifier has ${classes} outputs but ${data.name} has ${data.classes.length} classes`, EXIT.user, `change the head's fc to \`fc ${data.classes.length}\``);
+  }
+  o.err(`data ${data.name}: ${int(data.train.size)} training and ${int(data.test.size)} test examples, ${data.classes.length} classes`);
+
+  const outDir = flags.out ?? join("runs", modelName(graph));
+  const model = lower(graph, { seed });
+  const specText = result.program.sources.get(result.program.entry) ?? "";
+  const res = await train({
+    model,
+    data,
+    recipe,
+    outDir,
+    seed,
+    resume: Boolean(flags.resume),
+    log: (l) => o.err(l),
+    ...(progress ? { progress } : {}),
+    extraModelFiles: {
+      "spec.resnet": specText,
+      "classes.json": JSON.stringify(data.classes) + "\n",
+      "resnetc.json": JSON.stringify({ name: graph.name, variant: graph.variant, input: graph.input, params: a.params, multiplyAdds: a.multiplyAdds, data: data.name, backend }, null, 2) + "\n",
+    },
+    resumeCommand: `resnetc train ${relative(o.cwd, file) || basename(file)}${graph.variant !== null ? ` --variant ${graph.variant}` : ""} --out ${outDir} --resume`,
+  });
+  if (res.interrupted) {
+    setExit(EXIT.interrupted);
+    return;
+  }
+  const f = res.final;
+  if (f) {
+    o.out(
+      `trained ${title} for ${res.epochs} epochs (${int(res.iteration)} iterations): test top-1 error ${(100 * f.testTop1Error).toFixed(2)}%` +
+        (f.testTop5Error !== null && f.testTop5Error !== undefined ? `, top-5 ${(100 * f.testTop5Error).toFixed(2)}%` : "") +
+        `; model in ${res.modelDir}`,
+    );
+  }
+}
+
+function gib(b: number): string {
+  return (b / 2 ** 30).toFixed(1);
+}
