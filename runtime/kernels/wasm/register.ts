@@ -1,0 +1,100 @@
+// Registers the kernels that let the wasm backend train ResNets, over tfjs-backend-wasm 4.22:
+//
+//   Conv2DBackpropFilter  added     missing in tfjs-backend-wasm (training fails without it)
+//   Conv2DBackpropInput   replaced  the original is a scalar loop; this one runs XNNPACK
+//   Tile                  replaced  the original is an index-per-element loop; this one copies
+//                                   blocks (batch norm's gradient tiles [1,1,1,C] up to [N,H,W,C])
+//   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
+//
+// plus the StridedSlice gradient, missing from tfjs-core for every backend.
+//
+// Call registerWasmTrainingKernels() before tf.setBackend('wasm') or after; it is idempotent.
+
+import * as tf from "@tensorflow/tfjs-core";
+// Importing the package registers its own kernels first, so ours replace them (never the other
+// way round, which would happen if the package were imported after this module ran).
+import "@tensorflow/tfjs-backend-wasm";
+import { registerTrainingGradients } from "../strided_slice_grad.js";
+import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
+import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
+import { CPU_DELEGATED_KERNELS, makeCpuDelegateConfig } from "./cpu_delegate.js";
+import { makeTileConfig } from "./tile.js";
+
+const OURS = Symbol.for("resnetc.wasmKernel");
+
+export interface WasmKernelChange {
+  kernel: string;
+  action: "added" | "replaced" | "delegated to cpu";
+  why: string;
+}
+
+function isOurs(config: tf.KernelConfig | undefined): boolean {
+  return config != null && (config as unknown as Record<symbol, unknown>)[OURS] === true;
+}
+
+function install(config: tf.KernelConfig): void {
+  (config as unknown as Record<symbol, unknown>)[OURS] = true;
+  if (tf.getKernel(config.kernelName, "wasm") != null) {
+    tf.unregisterKernel(config.kernelName, "wasm");
+  }
+  tf.registerKernel(config);
+  // A backend already set up binds kernels' C functions in setupFunc; bind ours now as well.
+  const wasm = tf.engine().registry["wasm"];
+  if (wasm != null && config.setupFunc != null) config.setupFunc(wasm);
+}
+
+let changes: WasmKernelChange[] | null = null;
+
+/**
+ * Makes the wasm backend able to train any ResNet (and faster at it). Idempotent: the second
+ * call returns the same list without touching the registry, unless something re-registered
+ * one of the kernels in between, in which case ours are put back.
+ */
+export function registerWasmTrainingKernels(): WasmKernelChange[] {
+  registerTrainingGradients();
+  const done: WasmKernelChange[] = [];
+
+  const filter = tf.getKernel(tf.Conv2DBackpropFilter, "wasm");
+  if (!isOurs(filter)) install({ ...conv2dBackpropFilterConfig });
+  done.push({
+    kernel: tf.Conv2DBackpropFilter,
+    action: filter == null || isOurs(filter) ? "added" : "replaced",
+    why: "missing in tfjs-backend-wasm; computed as an XNNPACK convolution",
+  });
+
+  const input = tf.getKernel(tf.Conv2DBackpropInput, "wasm");
+  if (!isOurs(input)) install(makeConv2dBackpropInputConfig(input));
+  done.push({
+    kernel: tf.Conv2DBackpropInput,
+    action: "replaced",
+    why: "the original is a scalar loop; computed as an XNNPACK convolution",
+  });
+
+  const tile = tf.getKernel(tf.Tile, "wasm");
+  if (!isOurs(tile)) install(makeTileConfig(tile));
+  done.push({
+    kernel: tf.Tile,
+    action: "replaced",
+    why: "the original is a per-element loop; block copies instead",
+  });
+
+  for (const name of CPU_DELEGATED_KERNELS) {
+    const current = tf.getKernel(name, "wasm");
+    const cpuKernel = tf.getKernel(name, "cpu");
+    if (cpuKernel == null) continue;
+    if (current != null && !isOurs(current)) continue; // tfjs-backend-wasm has its own now
+    if (current == null) install(makeCpuDelegateConfig(cpuKernel));
+    done.push({
+      kernel: name,
+      action: "delegated to cpu",
+      why: "missing in tfjs-backend-wasm; runs on the cpu backend's kernel (copies)",
+    });
+  }
+  changes = done;
+  return done;
+}
+
+/** What registerWasmTrainingKernels did, or null if it has not run in this process. */
+export function wasmTrainingKernelChanges(): WasmKernelChange[] | null {
+  return changes;
+}
