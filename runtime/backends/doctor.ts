@@ -1,0 +1,123 @@
+// `resnetc doctor`: every backend, whether it is installed and loads (with the real error when it
+// does not), package versions, threads, and the backend `auto` would pick.
+
+import * as tf from "@tensorflow/tfjs-core";
+import os from "node:os";
+import { registerWasmTrainingKernels, wasmHeapLimitBytes } from "../kernels/wasm/index.js";
+import { packageVersion } from "./packages.js";
+import { GPU_PACKAGE, NODE_PACKAGE, WEBGPU_PACKAGES, probe } from "./probes.js";
+import { quietCpuBanner } from "./quiet.js";
+import { AUTO_ORDER, type BackendProbe, type DoctorReport } from "./types.js";
+import { WASM_THREADS_NOTE, activateWasm, wasmThreads } from "./wasm.js";
+
+const PACKAGES = [
+  "@tensorflow/tfjs-core",
+  "@tensorflow/tfjs-layers",
+  "@tensorflow/tfjs-backend-cpu",
+  "@tensorflow/tfjs-backend-wasm",
+  NODE_PACKAGE,
+  GPU_PACKAGE,
+  ...WEBGPU_PACKAGES,
+];
+
+const ENV_VARS = [
+  "RESNETC_BACKEND",
+  "TF_FORCE_GPU_ALLOW_GROWTH",
+  "CUDA_VISIBLE_DEVICES",
+  "TF_CPP_MIN_LOG_LEVEL",
+];
+
+/**
+ * Probes every backend. Loading optional packages registers their backends with tfjs, and the
+ * wasm backend is initialised to prove it works; the backend that was active before (if any) is
+ * active again afterwards.
+ */
+export async function doctor(): Promise<DoctorReport> {
+  const before = (tf.engine() as unknown as { backendName?: string | null }).backendName;
+  const kernels = registerWasmTrainingKernels();
+  quietCpuBanner();
+
+  const backends: BackendProbe[] = [];
+  for (const name of AUTO_ORDER) {
+    let p = await probe(name);
+    if (name === "wasm" && p.status === "available") {
+      const err = await activateWasm();
+      if (err != null) p = { ...p, status: "failed to load", detail: err };
+      else p = { ...p, threads: wasmThreads() ?? 1 };
+    }
+    backends.push(p);
+  }
+  if (before != null && before !== tf.engine().backendName) {
+    try {
+      await tf.setBackend(before);
+    } catch {
+      // it worked before; nothing useful to add if it no longer does
+    }
+  }
+  quietCpuBanner();
+
+  const passed: string[] = [];
+  let auto: DoctorReport["auto"] = null;
+  for (const p of backends) {
+    if (p.status === "available") {
+      const threads = p.threads != null ? `; ${p.threads} thread${p.threads === 1 ? "" : "s"}` : "";
+      const why = passed.length > 0 ? passed.join(", ") : `${p.name} is the first choice available`;
+      auto = { name: p.name, reason: `backend ${p.name} (auto: ${why}${threads})` };
+      break;
+    }
+    passed.push(p.summary);
+  }
+
+  return {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: os.availableParallelism(),
+    packages: Object.fromEntries(PACKAGES.map((p) => [p, packageVersion(p)])),
+    backends,
+    auto,
+    wasm: {
+      threads: wasmThreads(),
+      threadsNote: WASM_THREADS_NOTE,
+      heapLimitBytes: wasmHeapLimitBytes(),
+      kernels: kernels.map((k) => ({ ...k })),
+    },
+    env: Object.fromEntries(ENV_VARS.map((v) => [v, process.env[v] ?? null])),
+  };
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? `${s} ` : s + " ".repeat(n - s.length);
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+/** The report as plain text for a terminal. */
+export function renderDoctor(r: DoctorReport): string {
+  const lines: string[] = [];
+  lines.push(`node ${r.node} on ${r.platform}, ${r.cpus} CPU${r.cpus === 1 ? "" : "s"}`);
+  lines.push("");
+  lines.push("backends, in the order auto tries them:");
+  for (const b of r.backends) {
+    const pkgs = b.packages.map((p) => (r.packages[p] ? `${p} ${r.packages[p]}` : p)).join(", ");
+    const threads = b.threads != null ? `, ${b.threads} thread${b.threads === 1 ? "" : "s"}` : "";
+    lines.push(`  ${pad(b.name, 8)}${pad(b.status, 16)}${pkgs}${threads}`);
+    if (b.detail) lines.push(`          ${b.detail}`);
+    if (b.hint && b.status !== "available") lines.push(`          to use it: ${b.hint}`);
+  }
+  lines.push("");
+  lines.push(r.auto ? `auto picks: ${r.auto.reason}` : "auto picks: nothing works (see above)");
+  lines.push("");
+  lines.push("packages:");
+  for (const [p, v] of Object.entries(r.packages)) lines.push(`  ${pad(p, 34)}${v ?? "-"}`);
+  lines.push("");
+  lines.push("wasm:");
+  lines.push(`  threads     ${r.wasm.threads ?? "-"} (${r.wasm.threadsNote})`);
+  lines.push(`  heap limit  ${gib(r.wasm.heapLimitBytes)} (all tensors share one wasm32 heap)`);
+  for (const k of r.wasm.kernels) lines.push(`  ${pad(k.kernel, 36)}${k.action}: ${k.why}`);
+  lines.push("");
+  lines.push("environment:");
+  for (const [k, v] of Object.entries(r.env)) lines.push(`  ${pad(k, 28)}${v ?? "(unset)"}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,60 @@
+/** What a user may ask for (--backend flag or RESNETC_BACKEND). */
+export type BackendRequest = "auto" | "gpu" | "node" | "webgpu" | "wasm" | "cpu";
+
+/** A concrete backend, in the order `auto` tries them. */
+export type BackendName = Exclude<BackendRequest, "auto">;
+
+export const BACKEND_REQUESTS: readonly BackendRequest[] = [
+  "auto",
+  "gpu",
+  "node",
+  "webgpu",
+  "wasm",
+  "cpu",
+];
+
+export const AUTO_ORDER: readonly BackendName[] = ["gpu", "node", "webgpu", "wasm", "cpu"];
+
+export type BackendStatus = "available" | "not installed" | "failed to load" | "no GPU visible";
+
+/** What probing one backend found. */
+export interface BackendProbe {
+  name: BackendName;
+  /** The tfjs-core backend it registers: "tensorflow", "webgpu", "wasm" or "cpu". */
+  tfBackend: string;
+  /** The npm package(s) it needs. */
+  packages: string[];
+  status: BackendStatus;
+  /** One short phrase for the reason line, e.g. "@tensorflow/tfjs-node not installed". */
+  summary: string;
+  /** The real error message when it failed, or extra facts (device, threads). */
+  detail?: string;
+  /** How to get it, when it is not available. */
+  hint?: string;
+  threads?: number;
+}
+
+/** The backend selectBackend() set, and one line saying which and why. */
+export interface BackendChoice {
+  name: BackendName;
+  tfBackend: string;
+  reason: string;
+  threads?: number;
+}
+
+export interface DoctorReport {
+  node: string;
+  platform: string;
+  cpus: number;
+  packages: Record<string, string | null>;
+  backends: BackendProbe[];
+  /** What `auto` would pick, or null if nothing works. */
+  auto: { name: BackendName; reason: string } | null;
+  wasm: {
+    threads: number | null;
+    threadsNote: string;
+    heapLimitBytes: number;
+    kernels: { kernel: string; action: string; why: string }[];
+  };
+  env: Record<string, string | null>;
+}
