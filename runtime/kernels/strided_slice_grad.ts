@@ -87,11 +87,3 @@ export const stridedSliceGradConfig: tf.GradConfig = {
     return { x: () => stridedSliceGrad(dy as tf.Tensor, x.shape, a) };
   },
 };
-
-/**
- * Registers the gradients resnetc needs that tfjs-core lacks (today: StridedSlice). Safe to call
- * many times; leaves a gradient alone if tfjs already has one.
- */
-export function registerTrainingGradients(): void {
-  if (tf.getGradient(tf.StridedSlice) == null) tf.registerGradient(stridedSliceGradConfig);
-}

@@ -6,7 +6,7 @@
 //                                   blocks (batch norm's gradient tiles [1,1,1,C] up to [N,H,W,C])
 //   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
 //
-// plus the StridedSlice gradient, missing from tfjs-core for every backend.
+// plus the StridedSlice gradient, missing from tfjs-core for every backend (../gradients.ts).
 //
 // Call registerWasmTrainingKernels() before tf.setBackend('wasm') or after; it is idempotent.
 
@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // Importing the package registers its own kernels first, so ours replace them (never the other
 // way round, which would happen if the package were imported after this module ran).
 import "@tensorflow/tfjs-backend-wasm";
-import { registerTrainingGradients } from "../strided_slice_grad.js";
+import { registerTrainingGradients } from "../gradients.js";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
 import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
 import { CPU_DELEGATED_KERNELS, makeCpuDelegateConfig } from "./cpu_delegate.js";

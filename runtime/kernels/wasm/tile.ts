@@ -54,9 +54,11 @@ function tileInto(
 }
 
 /**
- * Drops axes of size 1 that are not repeated, and merges an axis into the one outside it when it
- * is not repeated itself: tiling [a, b] by [r, 1] is tiling the flat [a*b] by [r]. This keeps the
- * recursion short, e.g. [N,H,W,1] by [1,1,1,C] becomes [N*H*W, 1] by [1, C].
+ * Drops axes of size 1 that are not repeated, merges an axis into the one outside it when it is
+ * not repeated itself (tiling [a, b] by [r, 1] is tiling the flat [a*b] by [r]), and folds the
+ * reps of a size-1 axis into the axis inside it (tiling [1, a] by [p, q] is tiling [a] by [p*q]). This keeps the
+ * recursion short, e.g. [N,H,W,1] by [1,1,1,C] becomes [N*H*W, 1] by [1, C], and [1,1,1,C] by
+ * [N,H,W,1] becomes [C] by [N*H*W].
  */
 export function simplifyTile(shape: number[], reps: number[]): [number[], number[]] {
   const s: number[] = [];
@@ -71,6 +73,11 @@ export function simplifyTile(shape: number[], reps: number[]): [number[], number
       s[k] *= s[k + 1];
       s.splice(k + 1, 1);
       r.splice(k + 1, 1);
+    } else if (s[k] === 1) {
+      // A single-element axis only repeats the block below it: fold its reps into that axis.
+      r[k + 1] *= r[k];
+      s.splice(k, 1);
+      r.splice(k, 1);
     }
   }
   if (s.length === 0) return [[1], [1]];

@@ -1,0 +1,79 @@
+// doctor(): every backend with its status, versions, threads, the one auto picks; the report is
+// plain JSON and renders as text.
+
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  doctor,
+  renderDoctor,
+  selectBackend,
+  type DoctorReport,
+} from "../../../runtime/backends/index.js";
+import { isInstalled } from "../../../runtime/backends/packages.js";
+
+const optionalInstalled =
+  isInstalled("@tensorflow/tfjs-node-gpu") ||
+  isInstalled("@tensorflow/tfjs-node") ||
+  isInstalled("webgpu");
+
+let report: DoctorReport;
+
+describe("doctor", () => {
+  beforeAll(async () => {
+    await selectBackend("cpu", { env: {} });
+    report = await doctor();
+  });
+
+  it("lists every backend in auto's order", () => {
+    expect(report.backends.map((b) => b.name)).toEqual(["gpu", "node", "webgpu", "wasm", "cpu"]);
+  });
+
+  it.skipIf(optionalInstalled)("reports the optional packages as not installed, with hints", () => {
+    const node = report.backends.find((b) => b.name === "node")!;
+    expect(node.status).toBe("not installed");
+    expect(node.hint).toContain("npm install @tensorflow/tfjs-node");
+    expect(report.backends.find((b) => b.name === "gpu")!.status).toBe("not installed");
+    expect(report.backends.find((b) => b.name === "webgpu")!.status).toBe("not installed");
+    expect(report.packages["@tensorflow/tfjs-node"]).toBeNull();
+    expect(report.auto?.name).toBe("wasm");
+    expect(report.auto?.reason).toBe(
+      "backend wasm (auto: @tensorflow/tfjs-node-gpu not installed, " +
+        "@tensorflow/tfjs-node not installed, webgpu not installed; 1 thread)",
+    );
+  });
+
+  it("proves wasm and cpu work, with versions and threads", () => {
+    const wasm = report.backends.find((b) => b.name === "wasm")!;
+    expect(wasm.status).toBe("available");
+    expect(wasm.threads).toBe(1);
+    expect(report.backends.find((b) => b.name === "cpu")!.status).toBe("available");
+    expect(report.packages["@tensorflow/tfjs-core"]).toMatch(/^\d+\.\d+\.\d+/);
+    expect(report.packages["@tensorflow/tfjs-backend-wasm"]).toMatch(/^\d+\.\d+\.\d+/);
+    expect(report.wasm.threads).toBe(1);
+    expect(report.wasm.heapLimitBytes).toBe(4294901760);
+    expect(report.wasm.kernels.map((k) => k.kernel)).toEqual(
+      expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile"]),
+    );
+  });
+
+  it("puts the previously active backend back", () => {
+    expect(tf.getBackend()).toBe("cpu");
+  });
+
+  it("is plain JSON", () => {
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+
+  it("renders as text", () => {
+    const text = renderDoctor(report);
+    expect(text).toMatch(
+      /^ {2}wasm {4}available {7}@tensorflow\/tfjs-backend-wasm \S+, 1 thread$/m,
+    );
+    expect(text).toMatch(/^auto picks: backend \w+ \(auto: /m);
+    expect(text).toContain("heap limit  4.0 GiB");
+    if (!optionalInstalled) {
+      expect(text).toMatch(/^ {2}node {4}not installed {3}@tensorflow\/tfjs-node$/m);
+      expect(text).toContain("to use it: install it with `npm install @tensorflow/tfjs-node`");
+    }
+  });
+});
