@@ -1,6 +1,6 @@
 // The compiler's front door: a spec file -> checked graphs for the selected models and variants,
 // plus every diagnostic. Nothing here prints; the CLI renders the diagnostics.
-import { sortDiagnostics, error, type Diagnostic } from "../grammar/diagnostic.js";
+import { displayPath, sortDiagnostics, error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 import { expandModel, variantKeys } from "./expand.js";
 import type { ModelInstance } from "./instance.js";
@@ -42,7 +42,7 @@ export function checkProgram(program: Program, sel: Selection = {}): CheckResult
     }
     if (sel.model !== undefined) {
       const m = models.find((x) => x.name === sel.model);
-      if (!m) out.push(selectionError(`no model '${sel.model}' in ${program.entry}`, didYouMean(sel.model, models.map((x) => x.name)) ?? `models: ${models.map((x) => x.name).join(", ")}`));
+      if (!m) out.push(selectionError(`no model '${sel.model}' in ${displayPath(program.entry, process.cwd())}`, didYouMean(sel.model, models.map((x) => x.name)) ?? `models: ${models.map((x) => x.name).join(", ")}`));
       models = m ? [m] : [];
     }
     let variantFound = sel.variant === undefined;
@@ -67,7 +67,9 @@ export function checkProgram(program: Program, sel: Selection = {}): CheckResult
     }
   }
   const diagnostics = sortDiagnostics(mergeVariants(out));
-  return { program, instances, graphs, diagnostics, ok: !diagnostics.some((d) => d.severity === "error") };
+  const ok = !diagnostics.some((d) => d.severity === "error");
+  // Graphs are only handed out for a spec without errors.
+  return { program, instances: ok ? instances : [], graphs: ok ? graphs : [], diagnostics, ok };
 }
 
 function selectionError(message: string, hint?: string): Diagnostic {

@@ -1,6 +1,6 @@
 // Model + variant -> ModelInstance: evaluates the variant's bindings, expands `stages` ranges and
 // block calls, parses every layer. Reports name and number errors (RN101-RN121).
-import type { BlockDecl, BlockRef, CallArg, Command, Expr, Span } from "../grammar/ast.js";
+import { exprText, type BlockDecl, type BlockRef, type CallArg, type Command, type Expr, type Span } from "../grammar/ast.js";
 import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 import { evaluate, positiveInt, type Env } from "./evaluate.js";
@@ -28,6 +28,7 @@ export function variantKeys(m: MergedModel, out: Diagnostic[]): (string | null)[
 
 export function expandModel(prog: Program, m: MergedModel, variant: string | null, out: Diagnostic[]): ModelInstance | null {
   const before = out.filter((d) => d.severity === "error").length;
+  const start = out.length;
   const env: Env = new Map();
   let variantBlocks: { block: BlockRef; counts: Expr[]; span: Span } | null = null;
   const v = variant === null ? null : m.variants?.variants.find((x) => x.key === variant);
@@ -75,7 +76,7 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
       const blocks = st.blocks ?? variantBlocks;
       if (!blocks) {
         out.push(
-          error("RN111", `stages ${st.from.name}..${st.to.name} say no block type`, st.from.span, "write e.g. `basic x [2, 2, 2, 2]` after the range, or give each variant one (`18: basic x [2, 2, 2, 2]`)"),
+          error("RN111", `stages ${st.from.name}..${st.to.name} say no block type${variant === null ? "" : ` (variant ${variant})`}`, st.from.span, "write e.g. `basic x [2, 2, 2, 2]` after the range, or give each variant one (`18: basic x [2, 2, 2, 2]`)"),
         );
         continue;
       }
@@ -84,6 +85,10 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
       for (const o of st.options) {
         if (!STAGES_OPTIONS.includes(o.name)) {
           out.push(error("RN110", `stages has no option '${o.name}'`, o.nameSpan, didYouMean(o.name, STAGES_OPTIONS) ?? `options: ${STAGES_OPTIONS.join(", ")}`));
+          continue;
+        }
+        if (opts.has(o.name)) {
+          out.push(error("RN110", `'${o.name}' is given twice`, o.nameSpan));
           continue;
         }
         opts.set(o.name, { values: o.values, span: o.nameSpan });
@@ -107,6 +112,12 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
       const shortcuts = opts.get("shortcuts");
       const shortcutsOk = shortcuts ? lengthOk("shortcuts", shortcuts.values.length, shortcuts.span) : true;
       if (!countsOk || !widthsOk || !stridesOk || !shortcutsOk || !decl) continue;
+      const widthParam = decl.params[0]?.name;
+      const named = blocks.block.args.find((a) => a.name?.name === widthParam);
+      if (named) {
+        out.push(error("RN106", `'${widthParam}', the first parameter of '${decl.name}', is the stage's width: it comes from widths [...]`, named.span, `remove '${widthParam} = …' here`));
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const count = positiveInt(evaluate(blocks.counts[i], env, out), "a block count", blocks.counts[i].span, out);
         const width = positiveInt(evaluate(widths.values[i], env, out), "a width", widths.values[i].span, out);
@@ -114,7 +125,7 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
         let mode = modelShortcut;
         if (shortcuts) {
           const e = shortcuts.values[i];
-          mode = e.kind === "var" ? shortcutMode(e.name, e.span, out) : shortcutMode("?", e.span, out);
+          mode = shortcutMode(e.kind === "var" ? e.name : exprText(e), e.span, out);
         }
         if (count === null || width === null || stride === null) continue;
         const firstArgs: CallArg[] = [{ name: null, value: num(width, widths.values[i].span), span: widths.values[i].span }, ...blocks.block.args];
@@ -123,7 +134,7 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
           kind: "stage",
           name: names[i],
           span: at,
-          blocks: stageBlocks(decl, firstArgs, count, stride, mode, env, at, out),
+          blocks: stageBlocks(decl, firstArgs, count, stride, mode, env, at, out, names[i]),
         });
       }
     } else {
@@ -142,7 +153,7 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
       const mode = st.shortcut ? shortcutMode(st.shortcut.value, st.shortcut.span, out) : modelShortcut;
       if (!decl || count === null) continue;
       const at = { ...st.span, end: st.nameSpan.end };
-      sections.push({ kind: "stage", name: st.name, span: at, blocks: stageBlocks(decl, st.block.args, count, stride, mode, env, at, out) });
+      sections.push({ kind: "stage", name: st.name, span: at, blocks: stageBlocks(decl, st.block.args, count, stride, mode, env, at, out, st.name) });
     }
   }
 
@@ -154,8 +165,15 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
   sections.push({ kind: "layers", group: "head", layers: head });
 
   const recipe = buildRecipe(m.train, env, out);
+  // Values that depend on the variant (RN120, RN121) say which variant they came from.
+  if (variant !== null) {
+    for (let i = start; i < out.length; i++) {
+      const d = out[i];
+      if ((d.code === "RN120" || d.code === "RN121") && !d.message.endsWith(")")) out[i] = { ...d, message: `${d.message} (variant ${variant})` };
+    }
+  }
   if (out.filter((d) => d.severity === "error").length > before) return null;
-  return { name: m.decl.name, variant, input, inputSpan: inputStmt.dimsSpan, sections, recipe, span: m.decl.span };
+  return { name: m.decl.name, variant, input, inputSpan: inputStmt.dimsSpan, sections, recipe, span: m.decl.span, headSpan: m.head!.span };
 }
 
 function num(value: number, span: Span): Expr {
@@ -178,6 +196,7 @@ function shortcutMode(value: string, span: Span, out: Diagnostic[]): ShortcutMod
 
 function findBlock(prog: Program, ref: BlockRef, out: Diagnostic[]): BlockDecl | null {
   const b = prog.blocks.get(ref.name);
+  if (!b && prog.importFailed) return null;
   if (!b) {
     out.push(error("RN101", `unknown block type '${ref.name}'`, ref.span, didYouMean(ref.name, prog.blocks.keys()) ?? `block types: ${[...prog.blocks.keys()].join(", ")}`));
     return null;
@@ -207,11 +226,12 @@ function stageBlocks(
   env: Env,
   span: Span,
   out: Diagnostic[],
+  stage: string,
 ): BlockInstance[] {
   const blocks: BlockInstance[] = [];
   for (let i = 1; i <= count; i++) {
     const s = i === 1 ? stride : 1;
-    const b = instantiateBlock(decl, args, s, env, span, out);
+    const b = instantiateBlock(decl, args, s, env, span, out, stage);
     if (!b) break;
     blocks.push({ ...b, index: i, shortcut: mode, stride: s, span });
   }
@@ -219,7 +239,7 @@ function stageBlocks(
 }
 
 /** Binds a call's arguments to the block's parameters (RN106) and parses its body. */
-export function bindBlockArgs(decl: BlockDecl, args: CallArg[], stride: number | null, env: Env, callSpan: Span, out: Diagnostic[]): Env | null {
+export function bindBlockArgs(decl: BlockDecl, args: CallArg[], stride: number | null, env: Env, callSpan: Span, out: Diagnostic[], stage = "this stage"): Env | null {
   const bound = new Map<string, number | null>();
   const given = new Map<string, Span>();
   let pos = 0;
@@ -253,7 +273,7 @@ export function bindBlockArgs(decl: BlockDecl, args: CallArg[], stride: number |
     if (decl.params.some((p) => p.name === "stride")) {
       if (!given.has("stride")) bound.set("stride", stride);
     } else if (stride !== 1) {
-      out.push(error("RN205", `block '${decl.name}' has no 'stride' parameter, but this stage has stride ${stride}`, callSpan, `add a parameter to the block: block ${decl.name}(${decl.params.map((p) => p.name).join(", ")}, stride = 1) and use it in a conv`));
+      out.push(error("RN205", `block '${decl.name}' has no 'stride' parameter, but stage ${stage} has stride ${stride}`, callSpan, `add a parameter to the block: block ${decl.name}(${decl.params.map((p) => p.name).join(", ")}, stride = 1) and use it in a conv`));
       ok = false;
     }
   }
@@ -273,8 +293,8 @@ function paramsHint(decl: BlockDecl): string {
   return `block ${decl.name}(${decl.params.map((p) => p.name + (p.default ? " = …" : "")).join(", ")})`;
 }
 
-function instantiateBlock(decl: BlockDecl, args: CallArg[], stride: number, env: Env, span: Span, out: Diagnostic[]) {
-  const local = bindBlockArgs(decl, args, stride, env, span, out);
+function instantiateBlock(decl: BlockDecl, args: CallArg[], stride: number, env: Env, span: Span, out: Diagnostic[], stage: string) {
+  const local = bindBlockArgs(decl, args, stride, env, span, out, stage);
   if (!local) return null;
   return blockBody(decl, local, out);
 }

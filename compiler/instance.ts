@@ -54,4 +54,6 @@ export interface ModelInstance {
   sections: Section[];
   recipe: TrainRecipe;
   span: Span;
+  /** The `head { ... }` statement. */
+  headSpan: Span;
 }

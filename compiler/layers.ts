@@ -38,10 +38,18 @@ export type ParsedLayer = LayerSpec | { op: "post"; value: "relu" | "none"; span
 export function parseLayer(cmd: Command, env: Env, where: LayerContext, out: Diagnostic[]): ParsedLayer | null {
   const info = LAYERS[cmd.name];
   if (!info) {
-    out.push(
-      error("RN104", `unknown layer '${cmd.name}'`, cmd.nameSpan, didYouMean(cmd.name, Object.keys(LAYERS)) ?? `layers: ${Object.keys(LAYERS).join(", ")}`),
-    );
+    const here = Object.keys(LAYERS).filter((k) => LAYERS[k].where.includes(where));
+    out.push(error("RN104", `unknown layer '${cmd.name}'`, cmd.nameSpan, didYouMean(cmd.name, here) ?? `layers allowed in a ${where}: ${here.join(", ")}`));
     return null;
+  }
+  // `global avgpool fc 10`: a layer name inside the arguments means a missing line break.
+  for (const a of cmd.args) {
+    for (const it of a.items.slice(1)) {
+      if (it.kind === "expr" && it.expr.kind === "var" && LAYERS[it.expr.name] && !env.has(it.expr.name) && !info.options.includes(it.expr.name)) {
+        out.push(error("RN105", `'${it.expr.name}' looks like the next layer, but it is read as an argument of '${cmd.name}'`, it.span, "put each layer on its own line, or separate them with ';'"));
+        return null;
+      }
+    }
   }
   if (!info.where.includes(where)) {
     out.push(

@@ -26,7 +26,8 @@ export function mergeModel(decl: ModelDecl, models: Map<string, ModelDecl>, out:
   const seen = new Set<string>();
   while (cur) {
     if (seen.has(cur.name)) {
-      out.push(error("RN107", `model '${decl.name}' extends itself through ${chain.map((m) => m.name).join(" -> ")}`, decl.parent?.span ?? decl.nameSpan));
+      const cycle = [...chain].reverse().map((m) => m.name);
+      out.push(error("RN107", `model '${decl.name}' extends itself: ${[...cycle, cur.name].join(" -> ")}`, decl.parent?.span ?? decl.nameSpan));
       return null;
     }
     seen.add(cur.name);
@@ -42,8 +43,10 @@ export function mergeModel(decl: ModelDecl, models: Map<string, ModelDecl>, out:
     cur = parent;
   }
   const m: MergedModel = { decl, input: null, shortcut: null, stem: null, variants: null, stages: [], head: null, train: [] };
+  let unknown = false;
   for (const d of chain) {
     const own = ownStatements(d, out);
+    unknown ||= own.unknown;
     if (own.input) m.input = own.input;
     if (own.shortcut) m.shortcut = own.shortcut;
     if (own.stem) m.stem = own.stem;
@@ -56,9 +59,11 @@ export function mergeModel(decl: ModelDecl, models: Map<string, ModelDecl>, out:
       m.train.push(s);
     }
   }
-  let ok = true;
+  let ok = !unknown;
   const missing = (what: string, example: string) => {
     ok = false;
+    // A misspelt statement (RN010) is the likelier story: say that alone.
+    if (unknown) return;
     out.push(error("RN012", `model '${decl.name}' has no ${what}`, decl.nameSpan, `add e.g. \`${example}\``));
   };
   if (!m.input) missing("input", "input 224x224x3");
@@ -77,6 +82,7 @@ function ownStatements(d: ModelDecl, out: Diagnostic[]) {
     head: null as Of<"head"> | null,
     stages: [] as (Of<"stages"> | Of<"stage">)[],
     train: [] as Command[],
+    unknown: false,
   };
   const once = (k: "input" | "shortcut" | "stem" | "variants" | "head", s: { span: Span }) => {
     const prev = r[k] as { span: Span } | null;
@@ -103,6 +109,7 @@ function ownStatements(d: ModelDecl, out: Diagnostic[]) {
         r.train.push(...s.settings);
         break;
       case "unknown":
+        r.unknown = true;
         out.push(
           error("RN010", `unknown model statement '${s.name}'`, s.nameSpan, didYouMean(s.name, MODEL_STATEMENTS) ?? `a model holds: ${MODEL_STATEMENTS.join(", ")}`),
         );

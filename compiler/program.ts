@@ -22,6 +22,8 @@ export interface Program {
   diagnostics: Diagnostic[];
   /** True when any file had a syntax error: later checks are skipped to avoid cascades. */
   syntaxErrors: boolean;
+  /** An imported file could not be read: unknown block names are then not reported (RN003 explains them). */
+  importFailed: boolean;
 }
 
 export function preludePath(): string {
@@ -52,6 +54,7 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
     preludePath: "",
     diagnostics: [],
     syntaxErrors: false,
+    importFailed: false,
   };
   const preludeBlocks = new Set<string>();
   if (!opts.noPrelude) {
@@ -76,7 +79,9 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
       try {
         text = readFileSync(path, "utf8");
       } catch (e) {
-        const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((e as Error).message);
+        const code = (e as NodeJS.ErrnoException).code;
+        const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((e as Error).message);
+        prog.importFailed = true;
         prog.diagnostics.push(
           error("RN003", `cannot read imported file '${short(path)}': ${reason}`, from, "paths in `use` are relative to the file that uses them"),
         );
@@ -114,7 +119,8 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
       prog.models.set(m.name, m);
     }
   }
-  prog.entryModels = prog.files.get(entry)?.models ?? [];
+  // A model defined twice is checked once, as its first definition (the second is RN102).
+  prog.entryModels = (prog.files.get(entry)?.models ?? []).filter((m) => prog.models.get(m.name) === m);
   return prog;
 }
 

@@ -74,7 +74,7 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
   const head = inst.sections[inst.sections.length - 1];
   if (logits < 0) {
     out.push(
-      error("RN206", `the head of '${inst.name}' has no fc layer${ctx.variantNote}`, head.kind === "layers" && head.layers[0] ? head.layers[0].span : inst.span, "end the head with the classifier, e.g. `head { global avgpool; fc 1000; softmax }`"),
+      error("RN206", `the head of '${inst.name}' has no fc layer${ctx.variantNote}`, head.kind === "layers" && head.layers[0] ? head.layers[0].span : inst.headSpan, "end the head with the classifier, e.g. `head { global avgpool; fc 1000; softmax }`"),
     );
   } else if (ctx.nodes[logits].name !== "logits") {
     // The classifier's name is fixed so that training can find the class scores.
@@ -141,7 +141,7 @@ function spatial(ctx: Ctx, inp: Shape, k: [number, number], stride: number, pad:
   }
   if (dims.some((d) => !Number.isInteger(d))) {
     ctx.out.push(
-      error("RN202", `stride ${stride} does not divide the ${h}x${w} feature map in ${where}: the output would be ${dims.map((d) => +d.toFixed(2)).join("x")}${at}${ctx.variantNote}`, span, "make the input size divisible by the product of the strides, or use `pad valid` / an explicit padding"),
+      error("RN202", `stride ${stride} does not divide the ${h}x${w} feature map in ${where}: the output would be ${dims.map((d) => +d.toFixed(2)).join("x")}${at}${ctx.variantNote}`, span, "make the input size divisible by the product of the strides up to here"),
     );
     return null;
   }
@@ -206,7 +206,7 @@ function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number
       return add(ctx, { op: "flatten" }, [x], [inp.reduce((a, b) => a * b, 1)], l.span, "flatten");
     case "fc": {
       if (!isFlat(inp)) {
-        ctx.out.push(error("RN203", `fc needs a flat input, but gets a ${shapeText(inp)} feature map${ctx.variantNote}`, l.span, "put `global avgpool` (the paper) or `flatten` before it"));
+        ctx.out.push(error("RN203", `fc needs a flat input, but gets a feature map of ${shapeText(inp)}${ctx.variantNote}`, l.span, "put `global avgpool` (the paper) or `flatten` before it"));
         return add(ctx, { op: "fc", units: l.units }, [x], [l.units], l.span, "fc");
       }
       return add(ctx, { op: "fc", units: l.units }, [x], [l.units], l.span, "fc", {
@@ -221,7 +221,8 @@ function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number
 }
 
 function needsMap(ctx: Ctx, l: LayerSpec, x: number): number {
-  ctx.out.push(error("RN203", `${l.op} needs an HxWxC feature map, but gets a flat vector of ${ctx.nodes[x].shape[0]}${ctx.variantNote}`, l.span, "convolutions and pooling go before `global avgpool`/`flatten`"));
+  const name = l.op === "globalavg" ? "global avgpool" : l.op === "globalmax" ? "global maxpool" : l.op;
+  ctx.out.push(error("RN203", `${name} needs an HxWxC feature map, but gets a flat vector of ${ctx.nodes[x].shape[0]}${ctx.variantNote}`, l.span, "convolutions and pooling go before `global avgpool`/`flatten`"));
   return x;
 }
 

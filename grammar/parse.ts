@@ -30,7 +30,12 @@ export function parseSource(path: string, text: string): ParseResult {
       ),
     );
   }
-  parser.input = lex.tokens;
+  const tokens = lex.tokens.filter((t) => {
+    if (t.tokenType.name !== "UnterminatedString") return true;
+    diagnostics.push(error("RN001", "unterminated string", builder.tokenSpan(t), 'close it with " on the same line'));
+    return false;
+  });
+  parser.input = tokens;
   const cst = parser.file();
   const lexErrorAt = new Set(lex.errors.map((e) => e.offset));
   for (const e of parser.errors) {
@@ -40,7 +45,15 @@ export function parseSource(path: string, text: string): ParseResult {
   }
   const comments = (lex.groups.comments ?? []) as IToken[];
   const ast = builder.file(cst, comments);
-  return { ast, diagnostics };
+  diagnostics.push(...builder.problems);
+  // One syntax error per line: what follows the first one on a line is mostly its echo.
+  const lines = new Set<number | undefined>();
+  const kept = diagnostics.filter((d) => {
+    if (lines.has(d.span?.line)) return false;
+    lines.add(d.span?.line);
+    return true;
+  });
+  return { ast, diagnostics: kept };
 }
 
 function syntaxDiagnostic(
@@ -69,8 +82,11 @@ function syntaxDiagnostic(
 
 function hintFor(e: IRecognitionException): string | undefined {
   const m = e.message;
+  const prev = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
   if (/expected '\}' but found end of file/.test(m)) return "a '{' is never closed";
+  if (/^expected a size/.test(m) && e.token.tokenType.name === "Integer") return "write sizes without spaces, e.g. 32x32x3";
+  if (e.token.tokenType.name === "NegNumber") return `'${e.token.image}' right after a space is a negative number; to subtract, write '- ${e.token.image.slice(1)}'`;
+  if (/found 'x'/.test(m) && prev && /^(Integer|Dims)$/.test(prev.tokenType.name)) return "write sizes without spaces, e.g. 3x3 or 224x224x3";
   if (/expected '\]'/.test(m)) return "lists are written [1, 2, 3]";
-  if (/found 'x'/.test(m)) return "write sizes without spaces, e.g. 3x3 or 224x224x3";
   return undefined;
 }

@@ -53,7 +53,7 @@ export class ResnetParser extends CstParser {
     this.CONSUME(T.LBrace);
     this.SUBRULE(this.seps);
     this.MANY(() => {
-      this.SUBRULE(this.command);
+      this.OR([{ ALT: () => this.SUBRULE(this.command) }, { ALT: () => this.SUBRULE(this.junk) }]);
       this.SUBRULE2(this.seps);
     });
     this.CONSUME(T.RBrace);
@@ -133,7 +133,30 @@ export class ResnetParser extends CstParser {
       { ALT: () => this.SUBRULE(this.headStmt) },
       { ALT: () => this.SUBRULE(this.trainStmt) },
       { ALT: () => this.SUBRULE(this.unknownStmt) },
+      { ALT: () => this.SUBRULE(this.junk) },
     ]);
+  });
+
+  /** A line that starts with no name (`32`, `[1, 2]`): kept so that recovery goes on at the next line. */
+  junk = this.RULE("junk", () => {
+    this.AT_LEAST_ONE(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(T.Integer) },
+        { ALT: () => this.CONSUME(T.Float) },
+        { ALT: () => this.CONSUME(T.NegNumber) },
+        { ALT: () => this.CONSUME(T.Dims) },
+        { ALT: () => this.CONSUME(T.StringLit) },
+        { ALT: () => this.CONSUME(T.Comma) },
+        { ALT: () => this.CONSUME(T.Colon) },
+        { ALT: () => this.CONSUME(T.Equals) },
+        { ALT: () => this.CONSUME(T.Star) },
+        { ALT: () => this.CONSUME(T.Plus) },
+        { ALT: () => this.CONSUME(T.Minus) },
+        { ALT: () => this.CONSUME(T.Slash) },
+        { ALT: () => this.CONSUME(T.DotDot) },
+        { ALT: () => this.SUBRULE(this.list) },
+      ]),
+    );
   });
 
   /** Any other `word ...` line: parsed so that the checker can say what was meant (RN010). */

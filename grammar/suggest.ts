@@ -28,7 +28,8 @@ export function closest(word: string, candidates: Iterable<string>): string | nu
       best = c;
     }
   }
-  const limit = Math.max(1, Math.floor(word.length / 3));
+  // One edit per three letters; a one-letter name gets no guess (any other letter would match).
+  const limit = word.length < 2 ? 0 : Math.max(1, Math.floor(word.length / 3));
   return best !== null && bestD <= limit && bestD > 0 ? best : null;
 }
 

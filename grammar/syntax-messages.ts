@@ -21,6 +21,10 @@ const TOKEN_LABELS: Record<string, string> = {
   DotDot: "'..'",
   Equals: "'='",
   Times: "'x'",
+  Plus: "'+'",
+  Minus: "'-'",
+  Star: "'*'",
+  Slash: "'/'",
   EOF: "end of file",
 };
 
@@ -36,6 +40,7 @@ export function shown(t: IToken): string {
 
 export const syntaxMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
+    if (expected.name === "EOF") return `unexpected ${shown(actual)}: expected 'model', 'block' or 'use'`;
     return `expected ${label(expected)} but found ${shown(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {

@@ -2,6 +2,7 @@
 // required pieces are missing is dropped (its syntax error has already been reported).
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
+import { error, type Diagnostic } from "./diagnostic.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -22,6 +23,9 @@ function tok(n: CstNode, key: string): IToken | undefined {
 }
 
 export class AstBuilder {
+  /** Syntax problems found while building (lines that start with no name). */
+  readonly problems: Diagnostic[] = [];
+
   constructor(
     private readonly path: string,
     private readonly text: string,
@@ -117,7 +121,27 @@ export class AstBuilder {
     };
   }
 
+  /** A line that starts with no name: one RN002 at its first token. */
+  private junk(n: CstNode, expected: string) {
+    const first = Object.values(kids(n))
+      .flat()
+      .map((e) => ("image" in (e as IToken) ? (e as IToken) : null))
+      .filter((t): t is IToken => t !== null)
+      .sort((a, b) => a.startOffset - b.startOffset)[0];
+    const span = first ? this.tokenSpan(first) : this.nodeSpan(n);
+    const what = first ? `'${first.image}'` : "text";
+    let i = span.start - 1;
+    while (i >= 0 && (this.text[i] === " " || this.text[i] === "\t")) i--;
+    const startsLine = i < 0 || "\n;{".includes(this.text[i]);
+    if (startsLine) {
+      this.problems.push(error("RN002", `unexpected ${what}: expected ${expected}`, span, first && /^-?\d/.test(first.image) ? "a statement starts with a name; is this number part of the line above?" : undefined));
+    } else {
+      this.problems.push(error("RN002", `unexpected ${what} at the end of the statement`, span, "one statement per line; remove it, or separate statements with ';'"));
+    }
+  }
+
   layerBody(n: CstNode): A.Command[] {
+    for (const j of nodes(n, "junk")) this.junk(j, "a layer or setting name, or '}'");
     return nodes(n, "command")
       .map((c) => this.command(c))
       .filter((c): c is A.Command => c !== null);
@@ -218,7 +242,9 @@ export class AstBuilder {
       return operand ? { kind: "neg", operand, span } : null;
     }
     const inner = node(n, "expression");
-    return inner ? this.expr(inner) : null;
+    const e = inner ? this.expr(inner) : null;
+    // `(a + b)`: the span includes the parentheses.
+    return e ? { ...e, span } : null;
   }
 
   modelDecl(n: CstNode): A.ModelDecl | null {
@@ -244,6 +270,10 @@ export class AstBuilder {
     const [key, list] = Object.entries(kids(wrapper))[0] ?? [];
     const n = (list as CstNode[] | undefined)?.[0];
     if (!key || !n) return null;
+    if (key === "junk") {
+      this.junk(n, "a model statement: input, shortcut, stem, variants, stages, stage, head or train");
+      return null;
+    }
     const span = this.nodeSpan(n);
     switch (key) {
       case "inputStmt": {

@@ -74,6 +74,8 @@ export const NegNumber = createToken({
   start_chars_hint: ["-"],
 });
 export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n]|\\.)*"/ });
+/** A string with no closing quote on its line: reported as RN001 and dropped before parsing. */
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n]|\\.)*/ });
 
 export const LBrace = createToken({ name: "LBrace", pattern: /\{/ });
 export const RBrace = createToken({ name: "RBrace", pattern: /\}/ });
@@ -113,6 +115,7 @@ const common: TokenType[] = [
   Integer,
   NegNumber,
   StringLit,
+  UnterminatedString,
   LBrace,
   RBrace,
   LParen,

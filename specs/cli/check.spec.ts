@@ -126,8 +126,8 @@ Found 2 errors.
     const r = resnetc(["check", p], { cwd: tmp });
     expect(r.code).toBe(1);
     expect(r.stderr.match(/error RN00\d/g)).toHaveLength(2);
-    expect(r.stderr).toContain("syntax.resnet:3:21 - error RN001");
-    expect(r.stderr).toContain("syntax.resnet:4:16 - error RN001");
+    expect(r.stderr).toContain("syntax.resnet:3:22 - error RN001");
+    expect(r.stderr).toContain("syntax.resnet:4:17 - error RN001");
   });
 
   it("an unknown variant is reported with the ones that exist", () => {
