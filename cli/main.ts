@@ -9,6 +9,7 @@ import { tableCommand } from "./commands/table.js";
 import { BUG_REPORT, CliError, EXIT } from "./errors.js";
 import { processOutput, type Output } from "./output.js";
 import { registerRuntimeCommands } from "./runtime-commands.js";
+import { registerVisualCommands } from "./visual-commands.js";
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -55,6 +56,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .action((files: string[], flags) => tableCommand(o, files, flags));
 
   registerRuntimeCommands(program, o, setExit, { variant, model });
+  registerVisualCommands(program, o, setExit, { variant, model });
   return program;
 }
 
