@@ -92,12 +92,10 @@ describe("resnetc check", () => {
   5 |   stages conv2..conv4 basic x [3, 3, 3] widths [16, 32, 64] strides [1, 2, 2]
     |   ^~~~~~~~~~~~~~~~~~~ conv3 doubles the channels and halves the size, but the shortcut is identity
   hint: use \`shortcut A\` (zero-padding, no parameters) or \`shortcut B\` (1x1 projection)
-
 plain.resnet:5:3 - error RN201: residual addition needs equal shapes, got 8x8x64 (block) + 16x16x32 (shortcut) in conv4_1
   5 |   stages conv2..conv4 basic x [3, 3, 3] widths [16, 32, 64] strides [1, 2, 2]
     |   ^~~~~~~~~~~~~~~~~~~ conv4 doubles the channels and halves the size, but the shortcut is identity
   hint: use \`shortcut A\` (zero-padding, no parameters) or \`shortcut B\` (1x1 projection)
-
 Found 2 errors.
 `,
     );
@@ -127,7 +125,36 @@ Found 2 errors.
     expect(r.code).toBe(1);
     expect(r.stderr.match(/error RN00\d/g)).toHaveLength(2);
     expect(r.stderr).toContain("syntax.resnet:3:22 - error RN001");
-    expect(r.stderr).toContain("syntax.resnet:4:17 - error RN001");
+    expect(r.stderr).toContain("syntax.resnet:4:16 - error RN001");
+  });
+
+  it("several syntax errors of one file, each line's once, and nothing after them", () => {
+    const p = spec("junk.resnet", "model m {\n  input 8x8x3 8\n  32\n  stem { conv 3x3, 8; 4 }\n  head { global avgpool fc 2 }\n}\n");
+    const r = resnetc(["check", p], { cwd: tmp });
+    expect(r.code).toBe(1);
+    expect(noStack(r)).toBe(true);
+    expect(r.stderr).toBe(
+      `junk.resnet:2:15 - error RN002: unexpected '8' at the end of the statement
+  2 |   input 8x8x3 8
+    |               ^
+  hint: one statement per line; remove it, or separate statements with ';'
+junk.resnet:3:3 - error RN002: unexpected '32': expected a model statement: input, shortcut, stem, variants, stages, stage, head or train
+  3 |   32
+    |   ^~
+  hint: a statement starts with a name; is this number part of the line above?
+junk.resnet:4:23 - error RN002: unexpected '4': expected a layer or setting name, or '}'
+  4 |   stem { conv 3x3, 8; 4 }
+    |                       ^
+  hint: a statement starts with a name; is this number part of the line above?
+Found 3 errors.
+`,
+    );
+  });
+
+  it("--model that names no model shows the file as given, relative to the working directory", () => {
+    const r = resnetc(["check", "--model", "cifar", "examples/cifar/resnet.resnet"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("error RN108: no model 'cifar' in examples/cifar/resnet.resnet\n  hint: models: cifar_resnet\nFound 1 error.\n");
   });
 
   it("an unknown variant is reported with the ones that exist", () => {

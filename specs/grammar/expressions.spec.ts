@@ -73,6 +73,17 @@ describe("operators", () => {
     if (e.kind !== "bin") throw new Error("expected bin");
     expect(e.right.span).toMatchObject({ line: 3, col: 16, start: 38, end: 43 });
   });
+
+  it("spans a parenthesised expression with its parentheses", () => {
+    const e = exprOf("(1 + 2) * 3");
+    expect(e.span).toMatchObject({ line: 3, col: 12, start: 34, end: 45 });
+    if (e.kind !== "bin") throw new Error("expected bin");
+    expect(e.left.span).toMatchObject({ line: 3, col: 12, start: 34, end: 41 });
+    const n = exprOf("-(c + 1)");
+    if (n.kind !== "neg") throw new Error("expected neg");
+    expect(n.operand.span).toMatchObject({ line: 3, col: 13, start: 35, end: 42 });
+    expect(exprOf("((c))").span).toMatchObject({ line: 3, col: 12, start: 34, end: 39 });
+  });
 });
 
 describe("negative numbers and subtraction", () => {

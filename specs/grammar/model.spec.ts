@@ -2,7 +2,19 @@
 // stage, head, train, and any other word (kept as an unknown statement for the checker).
 import { describe, expect, it } from "vitest";
 import type { ModelDecl, ModelStmt } from "../../grammar/ast.js";
-import { arg, bin, cmd, dims, list, num, parse, str, strip, v } from "./helpers.js";
+import {
+  arg,
+  bin,
+  cmd,
+  dims,
+  list,
+  num,
+  parse,
+  parseWithErrors,
+  str,
+  strip,
+  v,
+} from "./helpers.js";
 
 /** The statements of a one-model file, without spans. */
 function statements(...lines: string[]): unknown {
@@ -304,6 +316,34 @@ describe("unknown statements", () => {
       line: 3,
       col: 3,
     });
+  });
+});
+
+describe("lines that are not statements", () => {
+  it("reports a line that starts with no name once, and keeps the statements around it", () => {
+    const { ast, diagnostics } = parseWithErrors(
+      [
+        "model m {",
+        "  input 32x32x3",
+        "  32",
+        "  stages conv2..conv3 basic x [1, 1] widths [16, 32]",
+        "  head {",
+        "    global avgpool",
+        "    10",
+        "    fc 10",
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    expect(diagnostics.map((d) => [d.code, d.span?.line, d.span?.col])).toEqual([
+      ["RN002", 3, 3],
+      ["RN002", 7, 5],
+    ]);
+    const stmts = ast.models[0].statements;
+    expect(stmts.map((s) => s.kind)).toEqual(["input", "stages", "head"]);
+    const head = stmts[2] as Extract<ModelStmt, { kind: "head" }>;
+    expect(head.layers.map((l) => l.name)).toEqual(["global", "fc"]);
   });
 });
 

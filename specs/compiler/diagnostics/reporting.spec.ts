@@ -107,7 +107,8 @@ describe("errors in several variants", () => {
   );
 
   it("names the one variant that has an error", () => {
-    expect(diagnose(text.replace("head { fc 10 }", "head { global avgpool; fc 10 }"))).toEqual([
+    const oneBad = text.replace("head { fc 10 }", "head { global avgpool; fc 10 }");
+    expect(diagnose(oneBad)).toEqual([
       {
         code: "RN204",
         message:
@@ -117,20 +118,25 @@ describe("errors in several variants", () => {
         hint: "use `shortcut B` (a 1x1 projection) for this stage",
       },
     ]);
+    // A file with an error hands out no graph, not even for the variants without one.
+    const r = check(oneBad);
+    expect(r.ok).toBe(false);
+    expect(r.graphs).toEqual([]);
+    expect(r.instances).toEqual([]);
   });
 
   it("reports an error shared by variants once, naming them in order; different messages stay apart", () => {
     expect(diagnose(text.replace("    narrow: w = 8\n", "    32: w = 16\n"))).toEqual([
       {
         code: "RN203",
-        message: "fc needs a flat input, but gets a 8x8x64 feature map (variants 32, 20)",
+        message: "fc needs a flat input, but gets a feature map of 8x8x64 (variants 32, 20)",
         line: 11,
         col: 10,
         hint: "put `global avgpool` (the paper) or `flatten` before it",
       },
       {
         code: "RN203",
-        message: "fc needs a flat input, but gets a 8x8x128 feature map (variant wide)",
+        message: "fc needs a flat input, but gets a feature map of 8x8x128 (variant wide)",
         line: 11,
         col: 10,
         hint: "put `global avgpool` (the paper) or `flatten` before it",

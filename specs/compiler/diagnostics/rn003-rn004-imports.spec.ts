@@ -27,7 +27,7 @@ const HINT3 = "paths in `use` are relative to the file that uses them";
 const HINT4 = "a file cannot use itself, directly or through other files";
 
 describe("RN003 cannot read imported file", () => {
-  it("reports a missing file at the `use` that names it", () => {
+  it("reports a missing file at the `use` that names it, and not the blocks it would define", () => {
     const dir = tempDir();
     const main = join(dir, "main.resnet");
     const ds = check('use "blocks.resnet"\n' + MODEL, {}, main).diagnostics;
@@ -39,14 +39,7 @@ describe("RN003 cannot read imported file", () => {
         col: 1,
         hint: HINT3,
       },
-      // Checking goes on without the file, so its blocks are unknown.
-      {
-        code: "RN101",
-        message: "unknown block type 'wide'",
-        line: 4,
-        col: 23,
-        hint: "block types: basic, bottleneck, bottleneck_v15, preact_basic, preact_bottleneck",
-      },
+      // The blocks the file would have defined are not reported unknown: RN003 explains them.
     ]);
     expect(ds[0].span?.file).toBe(main);
     expect(ds[0].span?.end).toBe('use "blocks.resnet"'.length);
@@ -65,16 +58,32 @@ describe("RN003 cannot read imported file", () => {
         col: 1,
         hint: HINT3,
       },
-      // Checking goes on without the file, so its blocks are unknown.
-      {
-        code: "RN101",
-        message: "unknown block type 'wide'",
-        line: 4,
-        col: 23,
-        hint: "block types: basic, bottleneck, bottleneck_v15, preact_basic, preact_bottleneck",
-      },
+      // The blocks the file would have defined are not reported unknown: RN003 explains them.
     ]);
     expect(ds[0].span?.file).toBe(join(dir, "lib.resnet"));
+  });
+
+  it("says when the path names a directory", () => {
+    const dir = tempDir();
+    const main = join(dir, "main.resnet");
+    mkdirSync(join(dir, "blocks"));
+    expect(check('use "blocks"\n' + MODEL, {}, main).diagnostics.map(seen)).toEqual([
+      {
+        code: "RN003",
+        message: `cannot read imported file '${join(dir, "blocks")}': it is a directory`,
+        line: 1,
+        col: 1,
+        hint: HINT3,
+      },
+    ]);
+  });
+
+  it("builds no graph for a file whose import is missing", () => {
+    const dir = tempDir();
+    const r = check('use "blocks.resnet"\n' + MODEL, {}, join(dir, "main.resnet"));
+    expect(r.ok).toBe(false);
+    expect(r.graphs).toEqual([]);
+    expect(r.instances).toEqual([]);
   });
 
   it("resolves `use` relative to the file that uses it", () => {

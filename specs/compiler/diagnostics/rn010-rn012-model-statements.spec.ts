@@ -55,6 +55,18 @@ describe("RN010 unknown model statement", () => {
     ]);
   });
 
+  it("reports a misspelt input alone, not also the input the model then lacks (RN012)", () => {
+    expect(diagnose(good.replace("input 32x32x3", "inptu 32x32x3"))).toEqual([
+      {
+        code: "RN010",
+        message: "unknown model statement 'inptu'",
+        line: 2,
+        col: 3,
+        hint: "did you mean 'input'?",
+      },
+    ]);
+  });
+
   it("accepts the statements spelt right", () => {
     expectClean(good);
   });

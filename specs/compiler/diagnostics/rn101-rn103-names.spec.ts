@@ -158,6 +158,19 @@ describe("RN103 unknown name", () => {
     ]);
   });
 
+  it("guesses nothing for a one-letter name: it lists the names instead", () => {
+    const text = good.replace("conv 3x3, k * c, stride stride", "conv 3x3, k * d, stride stride");
+    expect(diagnose(text)).toEqual([
+      {
+        code: "RN103",
+        message: "unknown name 'd'",
+        line: 2,
+        col: 17,
+        hint: "names defined here: c, stride, k",
+      },
+    ]);
+  });
+
   it("lists the names a variant defines", () => {
     const text = good.replace("widths [16, 32, 64]", "widths [width, 32, 64]");
     expect(diagnose(text)).toEqual([

@@ -5,7 +5,8 @@ import { diagnose, expectClean } from "./helpers.js";
 
 const CONV =
   "usage: conv KxK, CHANNELS [, stride S] [, pad same|valid|P] [, bn none] [, relu none] [, bias]";
-const LAYERS = "layers: conv, bn, relu, maxpool, avgpool, global, fc, softmax, flatten, post";
+const LAYERS =
+  "layers allowed in a head: conv, bn, relu, maxpool, avgpool, global, fc, softmax, flatten";
 
 const good = [
   "block wide(c, stride = 1) {",
@@ -52,6 +53,39 @@ describe("RN104 unknown layer", () => {
   it("lists the layers when nothing is close", () => {
     expect(diagnose(withLine(15, "    dense 10"))).toEqual([
       { code: "RN104", message: "unknown layer 'dense'", line: 15, col: 5, hint: LAYERS },
+    ]);
+  });
+
+  it("lists only the layers allowed where the unknown one is", () => {
+    expect(diagnose(withLine(3, "  dense 10"))).toEqual([
+      {
+        code: "RN104",
+        message: "unknown layer 'dense'",
+        line: 3,
+        col: 3,
+        hint: "layers allowed in a block: conv, bn, relu, maxpool, avgpool, post",
+      },
+    ]);
+    expect(diagnose(withLine(9, "    dense 10"))).toEqual([
+      {
+        code: "RN104",
+        message: "unknown layer 'dense'",
+        line: 9,
+        col: 5,
+        hint: "layers allowed in a stem: conv, bn, relu, maxpool, avgpool, global",
+      },
+    ]);
+  });
+
+  it("suggests a layer for a two-letter name", () => {
+    expect(diagnose(withLine(15, "    fx 10"))).toEqual([
+      {
+        code: "RN104",
+        message: "unknown layer 'fx'",
+        line: 15,
+        col: 5,
+        hint: "did you mean 'fc'?",
+      },
     ]);
   });
 
@@ -173,6 +207,37 @@ describe("RN105 bad layer arguments", () => {
       expect(diagnose(withLine(n, line))).toEqual([{ code: "RN105", line: n, ...d }]);
     });
   }
+
+  it("reports a layer name read as an argument of the layer before it, and nothing else", () => {
+    const NEXT = "put each layer on its own line, or separate them with ';'";
+    expect(diagnose(withLine(14, "    global avgpool fc 10"))).toEqual([
+      {
+        code: "RN105",
+        message: "'fc' looks like the next layer, but it is read as an argument of 'global'",
+        line: 14,
+        col: 20,
+        hint: NEXT,
+      },
+    ]);
+    expect(diagnose(withLine(15, "    fc 10 softmax"))).toEqual([
+      {
+        code: "RN105",
+        message: "'softmax' looks like the next layer, but it is read as an argument of 'fc'",
+        line: 15,
+        col: 11,
+        hint: NEXT,
+      },
+    ]);
+    expect(diagnose(withLine(10, "    pool: maxpool 3x3, stride 1 avgpool 2x2"))).toEqual([
+      {
+        code: "RN105",
+        message: "'avgpool' looks like the next layer, but it is read as an argument of 'maxpool'",
+        line: 10,
+        col: 33,
+        hint: NEXT,
+      },
+    ]);
+  });
 
   it("accepts the layers with their arguments right", () => {
     expectClean(good);

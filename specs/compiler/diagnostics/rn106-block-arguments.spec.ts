@@ -81,6 +81,20 @@ describe("RN106 block arguments", () => {
     ]);
   });
 
+  it("reports the width passed by name in a stages range: it comes from widths", () => {
+    const text = good.replace("bottleneck(expansion = 2)", "bottleneck(c = 64, expansion = 2)");
+    expect(diagnose(text)).toEqual([
+      {
+        code: "RN106",
+        message:
+          "'c', the first parameter of 'bottleneck', is the stage's width: it comes from widths [...]",
+        line: 6,
+        col: 34,
+        hint: "remove 'c = …' here",
+      },
+    ]);
+  });
+
   it("reports a block type without parameters, used or not", () => {
     const text = src("block plain() {", "  conv 3x3, 64", "}", ...good.split("\n"));
     expect(diagnose(text)).toEqual([

@@ -50,10 +50,26 @@ describe("RN107 unknown parent model", () => {
     expect(diagnose(text)).toEqual([
       {
         code: "RN107",
-        message: "model 'resnet_a' extends itself through resnet_a",
+        message: "model 'resnet_a' extends itself: resnet_a -> resnet_a",
         line: 10,
         col: 24,
       },
+    ]);
+  });
+
+  it("reports each model of a cycle with the cycle from it", () => {
+    const text = src(
+      "model a extends b {",
+      "  input 32x32x3",
+      "}",
+      "model b extends a {",
+      "  stages conv2..conv3 basic x [1, 1] widths [16, 32]",
+      "  head { global avgpool; fc 10 }",
+      "}",
+    );
+    expect(diagnose(text)).toEqual([
+      { code: "RN107", message: "model 'a' extends itself: a -> b -> a", line: 1, col: 17 },
+      { code: "RN107", message: "model 'b' extends itself: b -> a -> b", line: 4, col: 17 },
     ]);
   });
 
@@ -75,16 +91,22 @@ describe("RN108 unknown selection", () => {
     const [d] = r.diagnostics;
     expect(d.code).toBe("RN108");
     expect(d.span).toBeNull();
-    // The message names the file by its absolute path (see docs/diagnostics.md): only its start is
-    // pinned here.
-    expect(d.message.startsWith("no model 'resnet_b' in ")).toBe(true);
+    // The file is named by its path relative to the working directory (SPEC lies in it).
+    expect(d.message).toBe("no model 'resnet_b' in spec.resnet");
     expect(d.hint).toBe("did you mean 'resnet_a'?");
   });
 
   it("lists the models when no name is close", () => {
-    const [d] = check(good, { model: "vgg" }).diagnostics;
-    expect(d.code).toBe("RN108");
-    expect(d.hint).toBe("models: resnet, resnet_a");
+    expect(diagnose(good, { model: "vgg" })).toEqual([
+      { code: "RN108", message: "no model 'vgg' in spec.resnet", hint: "models: resnet, resnet_a" },
+    ]);
+  });
+
+  it("names a file outside the working directory by its full path", () => {
+    const path = "/elsewhere/spec.resnet";
+    expect(check(good, { model: "vgg" }, path).diagnostics[0].message).toBe(
+      `no model 'vgg' in ${path}`,
+    );
   });
 
   it("lists the variants of an unknown variant", () => {

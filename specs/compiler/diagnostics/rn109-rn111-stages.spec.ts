@@ -150,6 +150,15 @@ describe("RN110 stages range and lists", () => {
     ]);
   });
 
+  it("reports a stages option given twice, at the second", () => {
+    const text = stages(
+      "  stages conv2..conv4 basic x [1, 1, 1] widths [16, 32, 64] widths [16, 32, 64] strides [1, 2, 2]",
+    );
+    expect(diagnose(text)).toEqual([
+      { code: "RN110", message: "'widths' is given twice", line: 5, col: 61 },
+    ]);
+  });
+
   it("reports a stage option that is neither stride nor shortcut", () => {
     expect(diagnose(stage("  stage conv5: basic(128) x 1, strid 2"))).toEqual([
       {
@@ -199,6 +208,29 @@ describe("RN111 stages without a block type", () => {
           "or give each variant one (`18: basic x [2, 2, 2, 2]`)",
       },
     ]);
+  });
+
+  it("names the variants that give no block type", () => {
+    const text = good
+      .replace(
+        "  shortcut B",
+        "  shortcut B\n  variants {\n    8: basic x [1, 1, 1]\n    50: n = 1\n  }",
+      )
+      .replace("basic x [1, 1, 1] widths", "widths");
+    expect(diagnose(text)).toEqual([
+      {
+        code: "RN111",
+        message: "stages conv2..conv4 say no block type (variant 50)",
+        line: 9,
+        col: 10,
+        hint:
+          "write e.g. `basic x [2, 2, 2, 2]` after the range, " +
+          "or give each variant one (`18: basic x [2, 2, 2, 2]`)",
+      },
+    ]);
+    expect(diagnose(text.replace("8: basic x [1, 1, 1]", "8: n = 2"))[0].message).toBe(
+      "stages conv2..conv4 say no block type (variants 8, 50)",
+    );
   });
 
   it("accepts the block type given by the stages or by every variant", () => {

@@ -123,6 +123,55 @@ describe("RN120 non-positive or non-integer number", () => {
   });
 });
 
+describe("RN120 and RN121 in variants", () => {
+  /** The good file with a variants section (one binding a line), and `from` replaced by `to`. */
+  function variants(bindings: string[], from: string, to: string): string {
+    const text = good
+      .replace(
+        "  stem conv1 {",
+        `  variants {\n${bindings.map((b) => `    ${b}\n`).join("")}  }\n  stem conv1 {`,
+      )
+      .replace(from, to);
+    expect(text).not.toBe(good);
+    return text;
+  }
+
+  it("names the variant a bad value comes from", () => {
+    const text = variants(["20: n = 1", "32: n = 0"], "x [1, 1, 2 - 1]", "x [1, 1, n]");
+    expect(diagnose(text)).toEqual([
+      {
+        code: "RN120",
+        message: "a block count must be a positive integer, got 0 (variant 32)",
+        line: 14,
+        col: 37,
+      },
+    ]);
+  });
+
+  it("names the variants that share a bad value once", () => {
+    const text = variants(
+      ["20: n = 0", "32: n = 0", "44: n = 1"],
+      "[16, 64 / 2, 64]",
+      "[16 * n, 64 / 2, 64]",
+    );
+    expect(diagnose(text)).toEqual([
+      {
+        code: "RN120",
+        message: "a width must be a positive integer, got 0 (variants 20, 32)",
+        line: 15,
+        col: 52,
+      },
+    ]);
+  });
+
+  it("names the variant that divides by zero", () => {
+    const text = variants(["20: n = 2", "32: n = 0"], "64 / 2, 64]", "64 / n, 64]");
+    expect(diagnose(text)).toEqual([
+      { code: "RN121", message: "division by zero (variant 32)", line: 14, col: 56 },
+    ]);
+  });
+});
+
 describe("RN121 division by zero", () => {
   it("reports a division by a literal zero", () => {
     const text = good.replace("conv 3x3, 16, pad 1", "conv 3x3, 16 / 0, pad 1");

@@ -6,8 +6,7 @@ import { diagnose, expectClean, src } from "./helpers.js";
 
 const TOO_SMALL =
   "the input is too small for this many downsamplings: use a larger input or fewer stride-2 stages";
-const NOT_DIVIDED =
-  "make the input size divisible by the product of the strides, or use `pad valid` / an explicit padding";
+const NOT_DIVIDED = "make the input size divisible by the product of the strides up to here";
 
 describe("RN202 spatial size", () => {
   // The ImageNet layout (a stride-2 stem and max pool, then halving stages) on a 32x32 input:

@@ -29,7 +29,7 @@ describe("RN203 fc on a feature map, conv or pooling on a flat vector", () => {
     expect(diagnose(cifar("fc 10"))).toEqual([
       {
         code: "RN203",
-        message: "fc needs a flat input, but gets a 8x8x64 feature map",
+        message: "fc needs a flat input, but gets a feature map of 8x8x64",
         line: 9,
         col: 5,
         hint: FLATTEN,
@@ -45,7 +45,7 @@ describe("RN203 fc on a feature map, conv or pooling on a flat vector", () => {
     expect(diagnose(text)).toEqual([
       {
         code: "RN203",
-        message: "fc needs a flat input, but gets a 8x8x64 feature map (variants 20, 32)",
+        message: "fc needs a flat input, but gets a feature map of 8x8x64 (variants 20, 32)",
         line: 13,
         col: 5,
         hint: FLATTEN,
@@ -77,6 +77,21 @@ describe("RN203 fc on a feature map, conv or pooling on a flat vector", () => {
     ]);
   });
 
+  it("names global pooling as written", () => {
+    expect(diagnose(cifar("global avgpool", "global avgpool", "fc 10"))).toEqual([
+      {
+        code: "RN203",
+        message: "global avgpool needs an HxWxC feature map, but gets a flat vector of 64",
+        line: 10,
+        col: 5,
+        hint: "convolutions and pooling go before `global avgpool`/`flatten`",
+      },
+    ]);
+    expect(diagnose(cifar("flatten", "global maxpool", "fc 10"))[0].message).toBe(
+      "global maxpool needs an HxWxC feature map, but gets a flat vector of 4096",
+    );
+  });
+
   it("accepts pooling or flatten before fc, and a conv before the pooling", () => {
     expectClean(cifar("global avgpool", "fc 10", "softmax"));
     expectClean(cifar("global maxpool", "fc 10"));
@@ -93,6 +108,18 @@ describe("RN206 head without fc", () => {
         message: "the head of 'cifar' has no fc layer",
         line: 9,
         col: 5,
+        hint: CLASSIFIER,
+      },
+    ]);
+  });
+
+  it("reports an empty head at the head statement", () => {
+    expect(diagnose(cifar().replace("  head {\n  }", "  head { }"))).toEqual([
+      {
+        code: "RN206",
+        message: "the head of 'cifar' has no fc layer",
+        line: 8,
+        col: 3,
         hint: CLASSIFIER,
       },
     ]);

@@ -25,7 +25,7 @@ describe("RN205 stage stride for a block without a stride parameter", () => {
     expect(diagnose(text)).toEqual([
       {
         code: "RN205",
-        message: "block 'simple' has no 'stride' parameter, but this stage has stride 2",
+        message: "block 'simple' has no 'stride' parameter, but stage conv3 has stride 2",
         line: 8,
         col: 3,
         hint: HINT,
@@ -43,7 +43,7 @@ describe("RN205 stage stride for a block without a stride parameter", () => {
     expect(diagnose(text)).toEqual([
       {
         code: "RN205",
-        message: "block 'simple' has no 'stride' parameter, but this stage has stride 2",
+        message: "block 'simple' has no 'stride' parameter, but stage conv3 has stride 2",
         line: 9,
         col: 3,
         hint: HINT,
