@@ -31,6 +31,7 @@ export function registerRuntimeCommands(program: Command, o: Output, setExit: (c
     .addOption(opts.model())
     .option("--data <source>", "mnist | cifar10:DIR | folder:DIR (default: the spec's `data`)")
     .option("--epochs <n>", "number of epochs (replaces the spec's stop rule)")
+    .option("--iterations <n>", "stop after this many iterations (quick trials)")
     .option("--batch-size <n>", "mini-batch size")
     .option("--lr <x>", "base learning rate")
     .addOption(backendOption())

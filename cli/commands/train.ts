@@ -17,6 +17,7 @@ import { int } from "../text-table.js";
 export interface TrainFlags extends CompileFlags {
   data?: string;
   epochs?: string;
+  iterations?: string;
   batchSize?: string;
   lr?: string;
   backend?: string;
@@ -45,6 +46,8 @@ export function applyOverrides(recipe: TrainRecipe, flags: TrainFlags): TrainRec
     r.epochs = epochs;
     r.stopIteration = null; // the user asked for a number of epochs
   }
+  const iterations = positiveNumber("--iterations", flags.iterations, true);
+  if (iterations !== undefined) r.stopIteration = iterations;
   if (batch !== undefined) r.batchSize = batch;
   if (lr !== undefined) r.lr = lr;
   if (flags.data !== undefined) r.data = flags.data;
