@@ -41,18 +41,18 @@ export function parseSource(path: string, text: string): ParseResult {
   for (const e of parser.errors) {
     // A stray bracket is already reported by the lexer; do not report it twice.
     if (lexErrorAt.has(e.token.startOffset)) continue;
-    diagnostics.push(syntaxDiagnostic(path, text, e, builder));
+    diagnostics.push(syntaxDiagnostic(path, text, e, builder, tokens));
   }
   const comments = (lex.groups.comments ?? []) as IToken[];
   const ast = builder.file(cst, comments);
   diagnostics.push(...builder.problems);
-  // One syntax error per line: what follows the first one on a line is mostly its echo.
-  const lines = new Set<number | undefined>();
-  const kept = diagnostics.filter((d) => {
-    if (lines.has(d.span?.line)) return false;
-    lines.add(d.span?.line);
-    return true;
-  });
+  // One syntax error per line, the leftmost: what follows it on the line is mostly its echo.
+  const first = new Map<number | undefined, Diagnostic>();
+  for (const d of diagnostics) {
+    const prev = first.get(d.span?.line);
+    if (!prev || (d.span?.start ?? 0) < (prev.span?.start ?? 0)) first.set(d.span?.line, d);
+  }
+  const kept = diagnostics.filter((d) => first.get(d.span?.line) === d);
   return { ast, diagnostics: kept };
 }
 
@@ -61,6 +61,7 @@ function syntaxDiagnostic(
   text: string,
   e: IRecognitionException,
   builder: AstBuilder,
+  tokens: IToken[],
 ): Diagnostic {
   let t = e.token;
   // An error at end of file points at the last character, not past it.
@@ -72,7 +73,8 @@ function syntaxDiagnostic(
     return error("RN002", e.message, { file: path, start: end, end: end + 1, line, col }, hintFor(e));
   }
   let message = e.message;
-  let hint = hintFor(e);
+  const at = tokens.findIndex((x) => x.startOffset === t.startOffset);
+  let hint = hintFor(e, at > 0 ? tokens[at - 1] : undefined);
   const rule = e.context?.ruleStack?.[e.context.ruleStack.length - 1];
   if (rule === "modelDecl" && message.startsWith("expected '}' but found")) {
     message = `unexpected ${shown(t)}: expected ${MODEL_WORDS}, or '}'`;
@@ -80,9 +82,8 @@ function syntaxDiagnostic(
   return error("RN002", message, builder.tokenSpan(t), hint);
 }
 
-function hintFor(e: IRecognitionException): string | undefined {
+function hintFor(e: IRecognitionException, prev?: IToken): string | undefined {
   const m = e.message;
-  const prev = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
   if (/expected '\}' but found end of file/.test(m)) return "a '{' is never closed";
   if (/^expected a size/.test(m) && e.token.tokenType.name === "Integer") return "write sizes without spaces, e.g. 32x32x3";
   if (e.token.tokenType.name === "NegNumber") return `'${e.token.image}' right after a space is a negative number; to subtract, write '- ${e.token.image.slice(1)}'`;

@@ -139,8 +139,22 @@ export class ResnetParser extends CstParser {
 
   /** A line that starts with no name (`32`, `[1, 2]`): kept so that recovery goes on at the next line. */
   junk = this.RULE("junk", () => {
-    this.AT_LEAST_ONE(() =>
-      this.OR([
+    this.AT_LEAST_ONE(() => this.SUBRULE(this.junkToken));
+    // The rest of the line, names included.
+    this.MANY(() =>
+      this.OR2([
+        { ALT: () => this.SUBRULE2(this.junkToken) },
+        { ALT: () => this.CONSUME(T.Identifier) },
+        { ALT: () => this.SUBRULE(this.callArgs) },
+      ]),
+    );
+  });
+
+  private junkToken = this.RULE("junkToken", () => {
+    this.OR([
+        { ALT: () => this.CONSUME(T.RBracket) },
+        { ALT: () => this.CONSUME(T.RParen) },
+        { ALT: () => this.CONSUME(T.Times) },
         { ALT: () => this.CONSUME(T.Integer) },
         { ALT: () => this.CONSUME(T.Float) },
         { ALT: () => this.CONSUME(T.NegNumber) },
@@ -155,8 +169,7 @@ export class ResnetParser extends CstParser {
         { ALT: () => this.CONSUME(T.Slash) },
         { ALT: () => this.CONSUME(T.DotDot) },
         { ALT: () => this.SUBRULE(this.list) },
-      ]),
-    );
+    ]);
   });
 
   /** Any other `word ...` line: parsed so that the checker can say what was meant (RN010). */

@@ -123,11 +123,7 @@ export class AstBuilder {
 
   /** A line that starts with no name: one RN002 at its first token. */
   private junk(n: CstNode, expected: string) {
-    const first = Object.values(kids(n))
-      .flat()
-      .map((e) => ("image" in (e as IToken) ? (e as IToken) : null))
-      .filter((t): t is IToken => t !== null)
-      .sort((a, b) => a.startOffset - b.startOffset)[0];
+    const first = allTokens(n).sort((a, b) => a.startOffset - b.startOffset)[0];
     const span = first ? this.tokenSpan(first) : this.nodeSpan(n);
     const what = first ? `'${first.image}'` : "text";
     let i = span.start - 1;
@@ -136,7 +132,8 @@ export class AstBuilder {
     if (startsLine) {
       this.problems.push(error("RN002", `unexpected ${what}: expected ${expected}`, span, first && /^-?\d/.test(first.image) ? "a statement starts with a name; is this number part of the line above?" : undefined));
     } else {
-      this.problems.push(error("RN002", `unexpected ${what} at the end of the statement`, span, "one statement per line; remove it, or separate statements with ';'"));
+      const size = first?.image === "x" && /\d[ \t]+$/.test(this.text.slice(0, span.start));
+      this.problems.push(error("RN002", `unexpected ${what} at the end of the statement`, span, size ? "write sizes without spaces, e.g. 3x3 or 224x224x3" : "one statement per line; remove it, or separate statements with ';'"));
     }
   }
 
@@ -443,6 +440,13 @@ export class AstBuilder {
       span: this.nodeSpan(n),
     };
   }
+}
+
+function allTokens(n: CstNode): IToken[] {
+  return Object.values(kids(n))
+    .flat()
+    .flatMap((e) => ("image" in (e as IToken) ? [e as IToken] : allTokens(e as CstNode)))
+    .filter((t) => !t.isInsertedInRecovery);
 }
 
 function unquote(s: string): string {

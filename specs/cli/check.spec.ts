@@ -125,7 +125,8 @@ Found 2 errors.
     expect(r.code).toBe(1);
     expect(r.stderr.match(/error RN00\d/g)).toHaveLength(2);
     expect(r.stderr).toContain("syntax.resnet:3:22 - error RN001");
-    expect(r.stderr).toContain("syntax.resnet:4:16 - error RN001");
+    // The stem's `]` should have been `}`: the stem is still open when `head` comes.
+    expect(r.stderr).toContain("syntax.resnet:4:3 - error RN002: expected '}' but found 'head'");
   });
 
   it("several syntax errors of one file, each line's once, and nothing after them", () => {

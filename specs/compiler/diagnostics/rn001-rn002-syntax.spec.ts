@@ -77,7 +77,7 @@ describe("RN002 syntax error", () => {
     expect(diagnose(text)).toEqual([
       {
         code: "RN002",
-        message: "expected '}' but found 'x'",
+        message: "unexpected 'x' at the end of the statement",
         line: 3,
         col: 10,
         hint: "write sizes without spaces, e.g. 3x3 or 224x224x3",
@@ -147,7 +147,13 @@ describe("RN002 syntax error", () => {
   it("gives the spaces hint for an 'x' only after a number", () => {
     const text = good.replace("conv 3x3, 16", "conv x, 16");
     expect(diagnose(text)).toEqual([
-      { code: "RN002", message: "expected '}' but found 'x'", line: 3, col: 21 },
+      {
+        code: "RN002",
+        message: "unexpected 'x' at the end of the statement",
+        line: 3,
+        col: 21,
+        hint: "one statement per line; remove it, or separate statements with ';'",
+      },
     ]);
   });
 
