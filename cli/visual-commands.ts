@@ -61,5 +61,25 @@ export function registerVisualCommands(
     .action(async (dirs: string[], flags) =>
       (await import("./commands/plot.js")).plotCommand(o, dirs, flags),
     );
-  void opts;
+
+  program
+    .command("graph")
+    .description(
+      "a diagram of a network by stage and block: shapes on the edges, shortcuts drawn, repeated blocks collapsed",
+    )
+    .argument("<file>", ".resnet file")
+    .addOption(opts.variant())
+    .addOption(opts.model())
+    .addOption(
+      new Option("--format <format>", "svg (default), dot or mermaid").choices([
+        "svg",
+        "dot",
+        "mermaid",
+      ]),
+    )
+    .option("-o, --output <file>", "write to FILE (.svg, .png, .dot, .mmd) instead of stdout")
+    .option("--expand", "draw every block, even runs of identical ones")
+    .action(async (file: string, flags) =>
+      (await import("./commands/graph.js")).graphCommand(o, file, flags),
+    );
 }
