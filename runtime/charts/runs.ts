@@ -33,7 +33,7 @@ export function parseMetrics(text: string, file: string): EpochMetrics[] {
     try {
       v = JSON.parse(line);
     } catch {
-      throw new ChartDataError(`${file}:${i + 1}: not a JSON object: ${clip(line)}`, file);
+      throw new ChartDataError(`${file}:${i + 1}: not valid JSON: ${clip(line)}`, file);
     }
     if (v === null || typeof v !== "object" || Array.isArray(v)) {
       throw new ChartDataError(`${file}:${i + 1}: not a JSON object: ${clip(line)}`, file);

@@ -126,10 +126,10 @@ describe("parseMetrics and readRunMetrics", () => {
     expect(parseMetrics(jsonl(ms), "f")).toEqual(ms);
   });
 
-  it("names the file and line of a line that is not JSON", () => {
+  it("names the file and line of a line that is not JSON, or not an object", () => {
     expect(() =>
       parseMetrics(jsonl([m(1, 10, 0.5, 0.4)]) + '{"epoch": 2, "itera\n', "runs/a/metrics.jsonl"),
-    ).toThrow('runs/a/metrics.jsonl:2: not a JSON object: "{\\"epoch\\": 2, \\"itera"');
+    ).toThrow('runs/a/metrics.jsonl:2: not valid JSON: "{\\"epoch\\": 2, \\"itera"');
     expect(() => parseMetrics("[1, 2]\n", "f.jsonl")).toThrow(
       'f.jsonl:1: not a JSON object: "[1, 2]"',
     );
