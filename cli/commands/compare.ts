@@ -243,7 +243,7 @@ export async function compareCommand(
   }
 
   const series = results.map((r) => runSeries(r.net.dir, r.metrics));
-  const chartTitle = `${results.map((r) => r.net.dir).join(" vs ")} on ${data.name}`;
+  const chartTitle = `Training (dashed) and test (bold) error on ${data.name}, batch ${recipe.batchSize}, lr ${recipe.lr}`;
   const svg = errorChartSvg(series, { title: chartTitle, ...(yMax !== undefined ? { yMax } : {}) });
   const svgFile = join(outDir, "compare.svg");
   const pngFile = join(outDir, "compare.png");
