@@ -4,6 +4,7 @@
 //   Conv2DBackpropInput   replaced  the original is a scalar loop; this one runs XNNPACK
 //   Tile                  replaced  the original is an index-per-element loop; this one copies
 //                                   blocks (batch norm's gradient tiles [1,1,1,C] up to [N,H,W,C])
+//   StridedSlice          replaced  same story (option-A shortcut x[:, ::2, ::2, :]); copies runs
 //   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
 //
 // plus the StridedSlice gradient, missing from tfjs-core for every backend (../gradients.ts).
@@ -18,6 +19,7 @@ import { registerTrainingGradients } from "../gradients.js";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
 import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
 import { CPU_DELEGATED_KERNELS, makeCpuDelegateConfig } from "./cpu_delegate.js";
+import { makeStridedSliceConfig } from "./strided_slice.js";
 import { makeTileConfig } from "./tile.js";
 
 const OURS = Symbol.for("resnetc.wasmKernel");
@@ -76,6 +78,14 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
     kernel: tf.Tile,
     action: "replaced",
     why: "the original is a per-element loop; block copies instead",
+  });
+
+  const slice = tf.getKernel(tf.StridedSlice, "wasm");
+  if (!isOurs(slice)) install(makeStridedSliceConfig(slice));
+  done.push({
+    kernel: tf.StridedSlice,
+    action: "replaced",
+    why: "the original is a per-element loop; copies runs instead",
   });
 
   for (const name of CPU_DELEGATED_KERNELS) {

@@ -79,6 +79,21 @@ const SLICE_CASES: Array<{ name: string; x: number[]; slice: (x: tf.Tensor) => t
     slice: (x) => tf.stridedSlice(x, [1, 1, 0], [3, 9, 4], [1, 3, 2]),
   },
   {
+    name: "partial ranges with unit strides",
+    x: [4, 6, 5],
+    slice: (x) => tf.stridedSlice(x, [1, 2, 0], [3, 5, 5], [1, 1, 1]),
+  },
+  {
+    name: "partial innermost range",
+    x: [3, 4, 6],
+    slice: (x) => tf.stridedSlice(x, [0, 0, 1], [3, 4, 4], [1, 1, 1]),
+  },
+  {
+    name: "negative innermost stride",
+    x: [4, 7],
+    slice: (x) => tf.stridedSlice(x, [0, 6], [4, 0], [1, -2], 0, 0),
+  },
+  {
     name: "negative stride",
     x: [9, 4],
     slice: (x) => tf.stridedSlice(x, [7, 0], [1, 4], [-2, 1]),
@@ -112,6 +127,49 @@ const SLICE_CASES: Array<{ name: string; x: number[]; slice: (x: tf.Tensor) => t
     slice: (x) => tf.stridedSlice(x, [2, 0], [2, 4], [1, 1]),
   },
 ];
+
+describe("wasm StridedSlice matches cpu", () => {
+  for (const c of SLICE_CASES) {
+    it(c.name, async () => {
+      const n = c.x.reduce((a, b) => a * b, 1);
+      const xv = randomValues(n, 21);
+      const { cpu, wasm } = await onCpuAndWasm(() =>
+        tf.tidy(() => {
+          const y = c.slice(tf.tensor(xv, c.x));
+          return { shape: y.shape, data: Array.from(y.dataSync()) };
+        }),
+      );
+      expect(wasm.shape).toEqual(cpu.shape);
+      expect(wasm.data).toEqual(cpu.data);
+    });
+  }
+
+  it("int32 and bool", async () => {
+    const { cpu, wasm } = await onCpuAndWasm(() =>
+      tf.tidy(() => {
+        const i = tf.reshape(tf.range(0, 60, 1, "int32"), [3, 4, 5]);
+        const a = tf.stridedSlice(i, [0, 1, 0], [3, 4, 5], [2, 2, 2]);
+        const b = tf.stridedSlice(tf.greater(i, 30), [1, 0, 4], [3, 4, 0], [1, 1, -1]);
+        return [Array.from(a.dataSync()), Array.from(b.dataSync())];
+      }),
+    );
+    expect(wasm).toEqual(cpu);
+  });
+
+  it("gives TensorFlow's answer for a shrunk axis next to a strided one, unlike tfjs 4.22", async () => {
+    await initBackends();
+    await tf.setBackend("wasm");
+    try {
+      const x = tf.reshape(tf.range(0, 120, 1, "float32"), [4, 6, 5]);
+      // x[:, 2, 1:5:2] in TensorFlow is [[11, 13], [41, 43], [71, 73], [101, 103]]
+      const y = tf.stridedSlice(x, [0, 2, 1], [0, 3, 5], [1, 1, 2], 1, 1, 0, 0, 2);
+      expect(y.shape).toEqual([4, 2]);
+      expect(Array.from(y.dataSync())).toEqual([11, 13, 41, 43, 71, 73, 101, 103]);
+    } finally {
+      await tf.setBackend("cpu");
+    }
+  });
+});
 
 describe("StridedSlice gradient", () => {
   for (const c of SLICE_CASES) {
