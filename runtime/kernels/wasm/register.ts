@@ -5,6 +5,8 @@
 //   Tile                  replaced  the original is an index-per-element loop; this one copies
 //                                   blocks (batch norm's gradient tiles [1,1,1,C] up to [N,H,W,C])
 //   StridedSlice          replaced  same story (option-A shortcut x[:, ::2, ::2, :]); copies runs
+//   Slice                 replaced  the original copies the whole input off the heap per call and
+//                                   walks elements one by one from rank 5 up; copies runs
 //   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
 //
 // plus the StridedSlice gradient, missing from tfjs-core for every backend (../gradients.ts).
@@ -19,7 +21,7 @@ import { registerTrainingGradients } from "../gradients.js";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
 import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
 import { CPU_DELEGATED_KERNELS, makeCpuDelegateConfig } from "./cpu_delegate.js";
-import { makeStridedSliceConfig } from "./strided_slice.js";
+import { makeSliceConfig, makeStridedSliceConfig } from "./strided_slice.js";
 import { makeTileConfig } from "./tile.js";
 
 const OURS = Symbol.for("resnetc.wasmKernel");
@@ -86,6 +88,14 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
     kernel: tf.StridedSlice,
     action: "replaced",
     why: "the original is a per-element loop; copies runs instead",
+  });
+
+  const plainSlice = tf.getKernel(tf.Slice, "wasm");
+  if (!isOurs(plainSlice)) install(makeSliceConfig(plainSlice));
+  done.push({
+    kernel: tf.Slice,
+    action: "replaced",
+    why: "the original copies the whole input per call (and loops per element from rank 5)",
   });
 
   for (const name of CPU_DELEGATED_KERNELS) {

@@ -1,5 +1,6 @@
-// resnetc's block-copy Tile on wasm against the cpu backend, and the StridedSlice gradient
-// (missing from tfjs-core) against a scatter computed from the indices the slice reads.
+// resnetc's block-copy Tile, StridedSlice and Slice on wasm against the cpu backend, and the
+// StridedSlice gradient (missing from tfjs-core) against a scatter computed from the indices the
+// slice reads.
 
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
@@ -169,6 +170,42 @@ describe("wasm StridedSlice matches cpu", () => {
       await tf.setBackend("cpu");
     }
   });
+});
+
+const PLAIN_SLICES: Array<{ shape: number[]; begin: number[]; size: number[] }> = [
+  { shape: [10], begin: [3], size: [4] },
+  { shape: [4, 6], begin: [1, 2], size: [2, 3] },
+  { shape: [4, 6], begin: [1, 0], size: [2, -1] }, // contiguous rows
+  { shape: [3, 5, 7], begin: [0, 1, 2], size: [3, 3, 4] },
+  { shape: [2, 8, 8, 3], begin: [0, 1, 1, 0], size: [2, 6, 6, 3] }, // what PadV2's gradient does
+  { shape: [2, 4, 2, 4, 2, 3], begin: [0, 0, 0, 0, 0, 0], size: [2, 4, 1, 4, 1, 3] }, // x[:, ::2, ::2]
+  { shape: [2, 3, 2, 3, 2, 2], begin: [1, 1, 1, 0, 0, 1], size: [1, -1, 1, 2, 2, 1] },
+  { shape: [5, 5], begin: [2, 2], size: [0, 3] },
+];
+
+describe("wasm Slice matches cpu", () => {
+  for (const c of PLAIN_SLICES) {
+    it(`${JSON.stringify(c.shape)} at ${JSON.stringify(c.begin)} size ${JSON.stringify(c.size)}`, async () => {
+      const n = c.shape.reduce((a, b) => a * b, 1);
+      const xv = randomValues(n, 31);
+      const { cpu, wasm } = await onCpuAndWasm(() =>
+        tf.tidy(() => {
+          const y = tf.slice(tf.tensor(xv, c.shape), c.begin, c.size);
+          const i = tf.slice(
+            tf.tensor(
+              Int32Array.from(xv, (v) => v * 100),
+              c.shape,
+              "int32",
+            ),
+            c.begin,
+            c.size,
+          );
+          return { shape: y.shape, data: Array.from(y.dataSync()), ints: Array.from(i.dataSync()) };
+        }),
+      );
+      expect(wasm).toEqual(cpu);
+    });
+  }
 });
 
 describe("StridedSlice gradient", () => {
