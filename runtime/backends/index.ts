@@ -1,3 +1,7 @@
+// Backend selection and diagnosis. Importing this module registers resnetc's wasm training
+// kernels and gradients (idempotent), so a later tf.setBackend("wasm") made by hand trains too.
+import { registerWasmTrainingKernels } from "../kernels/wasm/index.js";
+
 export { selectBackend, type SelectOptions } from "./select.js";
 export { doctor, renderDoctor } from "./doctor.js";
 export { BackendError } from "./errors.js";
@@ -13,3 +17,5 @@ export {
   type BackendStatus,
   type DoctorReport,
 } from "./types.js";
+
+registerWasmTrainingKernels();

@@ -176,6 +176,24 @@ describe("wasm conv2d gradients match cpu", () => {
     });
   }
 
+  it("depthwise conv and gather gradients (delegated to the cpu kernels) match cpu", async () => {
+    const { cpu, wasm } = await onCpuAndWasm(() =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(randomValues(2 * 9 * 9 * 4, 41), [2, 9, 9, 4]);
+        const w = tf.tensor4d(randomValues(3 * 3 * 4 * 2, 42), [3, 3, 4, 2]);
+        const table = tf.tensor2d(randomValues(10 * 3, 43), [10, 3]);
+        const idx = tf.tensor1d([1, 7, 1, 3, 9], "int32");
+        const r = tf.tensor(randomValues(2 * 5 * 5 * 8, 44), [2, 5, 5, 8]);
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same"), r)),
+        )([x, w]);
+        const [dt] = tf.grads((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, idx))))([table]);
+        return [dx, dw, dt].map((t) => t.dataSync() as Float32Array);
+      }),
+    );
+    cpu.forEach((g, i) => expectClose(wasm[i], g, `delegated gradient ${i}`));
+  });
+
   it("NCHW filter gradient (transposed to NHWC inside) matches NHWC", async () => {
     await initBackends();
     await tf.setBackend("wasm");
