@@ -130,9 +130,14 @@ async function main() {
       continue;
     }
     const steps = b === "cpu" ? 1 : STEPS;
-    // ResNet-50 inference, batch 8 at 224x224.
-    const r50c = inferRate(compiled!, 8, Math.max(1, Math.floor(steps / 2)));
-    const r50h = inferRate(hand!, 8, Math.max(1, Math.floor(steps / 2)));
+    // ResNet-50 inference, batch 8 at 224x224: alternate the two models, keep each one's best
+    // round, so that neither profits from running second.
+    let r50c = 0;
+    let r50h = 0;
+    for (let round = 0; round < (b === "cpu" ? 1 : 2); round++) {
+      r50c = Math.max(r50c, inferRate(compiled!, 8, Math.max(1, Math.floor(steps / 2))));
+      r50h = Math.max(r50h, inferRate(hand!, 8, Math.max(1, Math.floor(steps / 2))));
+    }
     push("ResNet-50 inference b8 img/s", b, r50c, r50h, "tfjs by hand", "img/s");
     if (torch && b === "wasm") push("ResNet-50 inference b8 img/s", b, r50c, torch.resnet50_infer_img_s, `PyTorch ${torch.torch} (${torch.threads} threads)`, "img/s");
 
@@ -141,11 +146,19 @@ async function main() {
     const h20 = handResnet20();
     const tc = await trainRate(c20, 64, steps);
     const th = await trainRate(h20, 64, steps);
+    if (b !== "cpu") {
+      // A second round in the other order; keep the better of each.
+      const th2 = await trainRate(h20, 64, steps);
+      const tc2 = await trainRate(c20, 64, steps);
+      tc.rate = Math.max(tc.rate, tc2.rate);
+      th.rate = Math.max(th.rate, th2.rate);
+    }
     push("ResNet-20 train b64 img/s", b, tc.rate, th.rate, "tfjs by hand", "img/s");
     if (torch && b === "wasm") push("ResNet-20 train b64 img/s", b, tc.rate, torch.resnet20_train_img_s, `PyTorch ${torch.torch} (${torch.threads} threads)`, "img/s");
-    const ic = inferRate(c20, 64, steps);
-    const ih = inferRate(h20, 64, steps);
-    push("ResNet-20 inference b64 img/s", b, ic, ih, "tfjs by hand", "img/s");
+    const ih = Math.max(inferRate(h20, 64, steps), 0);
+    const ic = Math.max(inferRate(c20, 64, steps), inferRate(c20, 64, steps));
+    const ih2 = inferRate(h20, 64, steps);
+    push("ResNet-20 inference b64 img/s", b, ic, Math.max(ih, ih2), "tfjs by hand", "img/s");
     if (torch && b === "wasm") push("ResNet-20 inference b64 img/s", b, ic, torch.resnet20_infer_img_s, `PyTorch ${torch.torch} (${torch.threads} threads)`, "img/s");
     extra[`tensorGrowthPerRun_${b}`] = { compiled: tc.tensorsGrow, hand: th.tensorsGrow };
     disposeModel(c20);
