@@ -9,6 +9,7 @@ import { GPU_PACKAGE, NODE_PACKAGE, WEBGPU_PACKAGES, probe } from "./probes.js";
 import { quietCpuBanner } from "./quiet.js";
 import { AUTO_ORDER, type BackendProbe, type DoctorReport } from "./types.js";
 import { WASM_THREADS_NOTE, activateWasm, wasmThreads } from "./wasm.js";
+import { adapterLabel } from "./webgpu.js";
 
 const PACKAGES = [
   "@tensorflow/tfjs-core",
@@ -25,6 +26,9 @@ const ENV_VARS = [
   "TF_FORCE_GPU_ALLOW_GROWTH",
   "CUDA_VISIBLE_DEVICES",
   "TF_CPP_MIN_LOG_LEVEL",
+  "DAWNNODE_BACKEND",
+  "VK_DRIVER_FILES",
+  "VK_ICD_FILENAMES",
 ];
 
 /**
@@ -59,13 +63,14 @@ export async function doctor(): Promise<DoctorReport> {
   const passed: string[] = [];
   let auto: DoctorReport["auto"] = null;
   for (const p of backends) {
-    if (p.status === "available") {
+    if (p.status === "available" && p.autoSkip == null) {
       const threads = p.threads != null ? `; ${p.threads} thread${p.threads === 1 ? "" : "s"}` : "";
       const why = passed.length > 0 ? passed.join(", ") : `${p.name} is the first choice available`;
-      auto = { name: p.name, reason: `backend ${p.name} (auto: ${why}${threads})` };
+      const adapter = p.adapter != null ? `; adapter ${adapterLabel(p.adapter)}` : "";
+      auto = { name: p.name, reason: `backend ${p.name} (auto: ${why}${adapter}${threads})` };
       break;
     }
-    passed.push(p.summary);
+    passed.push(p.autoSkip ?? p.summary);
   }
 
   return {
@@ -103,7 +108,10 @@ export function renderDoctor(r: DoctorReport): string {
     const pkgs = b.packages.map((p) => (r.packages[p] ? `${p} ${r.packages[p]}` : p)).join(", ");
     const threads = b.threads != null ? `, ${b.threads} thread${b.threads === 1 ? "" : "s"}` : "";
     lines.push(`  ${pad(b.name, 8)}${pad(b.status, 16)}${pkgs}${threads}`);
+    // "no GPU visible" says little by itself; the summary says which GPU route found none and why.
+    if (b.status === "no GPU visible") lines.push(`          ${b.summary}`);
     if (b.detail) lines.push(`          ${b.detail}`);
+    if (b.autoSkip) lines.push(`          auto passes it over: ${b.autoSkip}`);
     if (b.hint && b.status !== "available") lines.push(`          to use it: ${b.hint}`);
   }
   lines.push("");

@@ -6,6 +6,18 @@ import path from "node:path";
 
 const require = createRequire(import.meta.url);
 
+/** Packages built into this process (a single-file bundle), by name: module and version. */
+const bundled = new Map<string, { module: unknown; version: string | null }>();
+
+/**
+ * Declares a package as present in this process though it cannot be resolved from disk: a bundle
+ * (bench/gpu) imports it up front and registers it here, so that the probes find it installed and
+ * importOptional returns that module.
+ */
+export function registerBundled(pkg: string, module: unknown, version: string | null = null): void {
+  bundled.set(pkg, { module, version });
+}
+
 /** The package's directory if it can be resolved from here, else null. */
 export function packageDir(pkg: string): string | null {
   try {
@@ -32,11 +44,13 @@ export function packageDir(pkg: string): string | null {
 }
 
 export function isInstalled(pkg: string): boolean {
-  return packageDir(pkg) != null;
+  return bundled.has(pkg) || packageDir(pkg) != null;
 }
 
 /** The installed version, or null when the package is not installed. */
 export function packageVersion(pkg: string): string | null {
+  const b = bundled.get(pkg);
+  if (b != null) return b.version;
   const dir = packageDir(pkg);
   if (dir == null) return null;
   try {
@@ -63,6 +77,8 @@ export function importOptional(pkg: string): Promise<ImportResult> {
   let p = loaded.get(pkg);
   if (p == null) {
     p = (async (): Promise<ImportResult> => {
+      const b = bundled.get(pkg);
+      if (b != null) return { ok: true, module: b.module };
       if (!isInstalled(pkg)) return { ok: false, notInstalled: true, message: "not installed" };
       try {
         return { ok: true, module: await import(pkg) };

@@ -6,10 +6,21 @@ import "@tensorflow/tfjs-backend-cpu";
 import { errorMessage, importOptional, isInstalled, wasLoaded } from "./packages.js";
 import type { BackendName, BackendProbe } from "./types.js";
 import { activateWasm, wasmBinaryDir, wasmThreads } from "./wasm.js";
+import {
+  DAWN_PACKAGE,
+  TFJS_WEBGPU_PACKAGE,
+  activateWebgpu,
+  adapterLabel,
+  autoSkipReason,
+  describeAdapter,
+  noAdapterHint,
+  noAdapterReason,
+  probeAdapter,
+} from "./webgpu.js";
 
 export const GPU_PACKAGE = "@tensorflow/tfjs-node-gpu";
 export const NODE_PACKAGE = "@tensorflow/tfjs-node";
-export const WEBGPU_PACKAGES = ["webgpu", "@tensorflow/tfjs-backend-webgpu"];
+export const WEBGPU_PACKAGES = [DAWN_PACKAGE, TFJS_WEBGPU_PACKAGE];
 
 export const HINTS: Record<BackendName, string> = {
   gpu:
@@ -20,8 +31,9 @@ export const HINTS: Record<BackendName, string> = {
     `install it with \`npm install ${NODE_PACKAGE}\` (its install script downloads ` +
     "libtensorflow, so it needs network access)",
   webgpu:
-    "install it with `npm install webgpu @tensorflow/tfjs-backend-webgpu` (experimental under " +
-    "Node.js; needs a GPU driver Dawn can use)",
+    "install it with `npm install webgpu @tensorflow/tfjs-backend-webgpu` (Dawn's prebuilt " +
+    "Node.js bindings; on Linux Dawn drives the GPU through Vulkan, so it also needs the Vulkan " +
+    "loader libvulkan1 and the GPU driver's Vulkan ICD)",
   wasm: "reinstall @tensorflow/tfjs-backend-wasm (a dependency of resnetc): `npm install`",
   cpu: "reinstall @tensorflow/tfjs-backend-cpu (a dependency of resnetc): `npm install`",
 };
@@ -134,11 +146,6 @@ export async function probeNode(): Promise<BackendProbe> {
   return { ...b, status: "available", summary: `${NODE_PACKAGE} loaded` };
 }
 
-interface WebgpuModuleLike {
-  create?: (options: string[]) => { requestAdapter?: () => Promise<unknown> };
-  globals?: Record<string, unknown>;
-}
-
 export async function probeWebgpu(): Promise<BackendProbe> {
   const b = base("webgpu", "webgpu", WEBGPU_PACKAGES);
   const missing = WEBGPU_PACKAGES.filter((p) => !isInstalled(p));
@@ -153,59 +160,35 @@ export async function probeWebgpu(): Promise<BackendProbe> {
       hint: HINTS.webgpu,
     };
   }
-  const dawn = await importOptional("webgpu");
-  if (!dawn.ok) {
+  const r = await probeAdapter();
+  if (r.error != null) {
     return {
       ...b,
       status: "failed to load",
       summary: "webgpu failed to load",
-      detail: dawn.message,
+      detail: r.error,
       hint: HINTS.webgpu,
     };
   }
-  const m = dawn.module as WebgpuModuleLike;
-  const g = globalThis as unknown as { navigator?: { gpu?: unknown } };
-  try {
-    if (g.navigator?.gpu == null) {
-      if (typeof m.create !== "function") throw new Error("the webgpu package has no create()");
-      if (m.globals != null) Object.assign(globalThis, m.globals);
-      const gpu = m.create([]);
-      Object.defineProperty(globalThis, "navigator", {
-        value: { ...(g.navigator ?? {}), gpu },
-        configurable: true,
-        writable: true,
-      });
-    }
-    const gpu = g.navigator?.gpu as { requestAdapter?: () => Promise<unknown> } | undefined;
-    const adapter = gpu?.requestAdapter ? await gpu.requestAdapter() : null;
-    if (adapter == null) {
-      return {
-        ...b,
-        status: "no GPU visible",
-        summary: "webgpu found no adapter",
-        hint: "Dawn found no usable GPU adapter (Vulkan/Metal/D3D12 driver)",
-      };
-    }
-  } catch (err) {
+  if (r.adapter == null) {
+    const reason = noAdapterReason(r.messages);
     return {
       ...b,
-      status: "failed to load",
-      summary: "webgpu failed",
-      detail: errorMessage(err),
-      hint: HINTS.webgpu,
+      status: "no GPU visible",
+      summary: `webgpu: no adapter (${reason})`,
+      ...(r.messages.length > 0 ? { detail: `Dawn: ${r.messages.join(" | ")}` } : {}),
+      hint: noAdapterHint(reason),
     };
   }
-  const tfw = await importOptional("@tensorflow/tfjs-backend-webgpu");
-  if (!tfw.ok) {
-    return {
-      ...b,
-      status: "failed to load",
-      summary: "@tensorflow/tfjs-backend-webgpu failed to load",
-      detail: tfw.message,
-      hint: HINTS.webgpu,
-    };
-  }
-  return { ...b, status: "available", summary: "webgpu adapter found" };
+  const skip = autoSkipReason(r.adapter, process.env);
+  return {
+    ...b,
+    status: "available",
+    summary: `webgpu adapter ${adapterLabel(r.adapter)}`,
+    detail: `adapter: ${describeAdapter(r.adapter)}`,
+    adapter: r.adapter,
+    ...(skip != null ? { autoSkip: skip } : {}),
+  };
 }
 
 export async function probeWasm(): Promise<BackendProbe> {
@@ -255,6 +238,7 @@ export function probe(name: BackendName): Promise<BackendProbe> {
 /** Makes a probed-available backend the active one; null on success, else why it failed. */
 export async function activate(name: BackendName): Promise<string | null> {
   if (name === "wasm") return activateWasm();
+  if (name === "webgpu") return activateWebgpu();
   const tfName = name === "gpu" || name === "node" ? "tensorflow" : name;
   try {
     const ok = await tf.setBackend(tfName);

@@ -5,6 +5,7 @@ import { registerWasmTrainingKernels } from "../kernels/wasm/index.js";
 import { BackendError } from "./errors.js";
 import { activate, probe, threadsOf } from "./probes.js";
 import { quietCpuBanner } from "./quiet.js";
+import { adapterLabel } from "./webgpu.js";
 import {
   AUTO_ORDER,
   BACKEND_REQUESTS,
@@ -36,7 +37,7 @@ function unavailableMessage(p: BackendProbe, source: string): string {
  *
  * `request` is the --backend flag; pass undefined when the user gave none, and RESNETC_BACKEND
  * (then "auto") applies. `auto` tries tfjs-node-gpu (only if it sees a CUDA device), tfjs-node,
- * webgpu, wasm, cpu. An explicit request that cannot be met throws a BackendError that says how
+ * webgpu (only if Dawn finds a hardware adapter), wasm, cpu. An explicit request that cannot be met throws a BackendError that says how
  * to install what is missing. Optional packages are imported lazily and never crash the caller.
  */
 export async function selectBackend(
@@ -73,8 +74,8 @@ export async function selectBackend(
     const passed: string[] = [];
     for (const name of AUTO_ORDER) {
       const p = await probe(name);
-      if (p.status !== "available") {
-        passed.push(p.summary);
+      if (p.status !== "available" || p.autoSkip != null) {
+        passed.push(p.autoSkip ?? p.summary);
         continue;
       }
       const err = await activate(name);
@@ -110,14 +111,15 @@ function describePassed(name: BackendName, passed: string[]): string {
   return passed.join(", ");
 }
 
-function done(name: BackendName, _p: BackendProbe, why: string): BackendChoice {
+function done(name: BackendName, p: BackendProbe, why: string): BackendChoice {
   quietCpuBanner();
   const threads = threadsOf(name);
   const tfBackend = tf.getBackend();
+  const adapter = p.adapter != null ? `; adapter ${adapterLabel(p.adapter)}` : "";
   return {
     name,
     tfBackend,
-    reason: `backend ${name} (${why}${threadPhrase(threads)})`,
+    reason: `backend ${name} (${why}${adapter}${threadPhrase(threads)})`,
     ...(threads != null ? { threads } : {}),
   };
 }

@@ -1,3 +1,7 @@
+import type { WebgpuAdapterInfo } from "./webgpu.js";
+
+export type { WebgpuAdapterInfo };
+
 /** What a user may ask for (--backend flag or RESNETC_BACKEND). */
 export type BackendRequest = "auto" | "gpu" | "node" | "webgpu" | "wasm" | "cpu";
 
@@ -32,6 +36,13 @@ export interface BackendProbe {
   /** How to get it, when it is not available. */
   hint?: string;
   threads?: number;
+  /** webgpu: the adapter Dawn would use (what GPUAdapterInfo says, and its buffer limits). */
+  adapter?: WebgpuAdapterInfo;
+  /**
+   * Set when the backend works but `auto` passes it over, with the phrase for the reason line
+   * (Dawn's null adapter, a software adapter). Asking for it by name still gets it.
+   */
+  autoSkip?: string;
 }
 
 /** The backend selectBackend() set, and one line saying which and why. */

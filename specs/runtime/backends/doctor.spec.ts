@@ -10,11 +10,12 @@ import {
   type DoctorReport,
 } from "../../../runtime/backends/index.js";
 import { isInstalled } from "../../../runtime/backends/packages.js";
+import { probeWebgpu } from "../../../runtime/backends/probes.js";
 
 const optionalInstalled =
-  isInstalled("@tensorflow/tfjs-node-gpu") ||
-  isInstalled("@tensorflow/tfjs-node") ||
-  isInstalled("webgpu");
+  isInstalled("@tensorflow/tfjs-node-gpu") || isInstalled("@tensorflow/tfjs-node");
+const NO_VULKAN = "webgpu: no adapter (Vulkan: libvulkan.so.1 not found)";
+const noVulkanHere = (await probeWebgpu()).summary === NO_VULKAN;
 
 let report: DoctorReport;
 
@@ -28,19 +29,54 @@ describe("doctor", () => {
     expect(report.backends.map((b) => b.name)).toEqual(["gpu", "node", "webgpu", "wasm", "cpu"]);
   });
 
-  it.skipIf(optionalInstalled)("reports the optional packages as not installed, with hints", () => {
+  it.skipIf(optionalInstalled)("reports tfjs-node(-gpu) as not installed, with hints", () => {
     const node = report.backends.find((b) => b.name === "node")!;
     expect(node.status).toBe("not installed");
     expect(node.hint).toContain("npm install @tensorflow/tfjs-node");
     expect(report.backends.find((b) => b.name === "gpu")!.status).toBe("not installed");
-    expect(report.backends.find((b) => b.name === "webgpu")!.status).toBe("not installed");
     expect(report.packages["@tensorflow/tfjs-node"]).toBeNull();
-    expect(report.auto?.name).toBe("wasm");
-    expect(report.auto?.reason).toBe(
-      "backend wasm (auto: @tensorflow/tfjs-node-gpu not installed, " +
-        "@tensorflow/tfjs-node not installed, webgpu not installed; 1 thread)",
-    );
   });
+
+  it("reports webgpu's adapter, or why there is none", () => {
+    const webgpu = report.backends.find((b) => b.name === "webgpu")!;
+    if (webgpu.status === "available") {
+      expect(webgpu.adapter).toBeDefined();
+      expect(webgpu.detail).toMatch(/^adapter: \S/);
+    } else if (webgpu.status === "no GPU visible") {
+      expect(webgpu.summary).toMatch(/^webgpu: no adapter \(.+\)$/);
+      expect(webgpu.hint).toMatch(/Vulkan/);
+    } else {
+      expect(["not installed", "failed to load"]).toContain(webgpu.status);
+    }
+  });
+
+  it.skipIf(optionalInstalled || !noVulkanHere)(
+    "without a Vulkan loader: webgpu has no adapter, Dawn's words kept, and auto picks wasm",
+    () => {
+      const webgpu = report.backends.find((b) => b.name === "webgpu")!;
+      expect(webgpu.status).toBe("no GPU visible");
+      expect(webgpu.detail).toBe(
+        "Dawn: Couldn't load Vulkan: libvulkan.so.1: cannot open shared object file: " +
+          "No such file or directory",
+      );
+      expect(report.packages.webgpu).toMatch(/^\d+\.\d+\.\d+/);
+      expect(report.auto?.name).toBe("wasm");
+      expect(report.auto?.reason).toBe(
+        "backend wasm (auto: @tensorflow/tfjs-node-gpu not installed, " +
+          "@tensorflow/tfjs-node not installed, " +
+          "webgpu: no adapter (Vulkan: libvulkan.so.1 not found); 1 thread)",
+      );
+      const text = renderDoctor(report);
+      expect(text).toContain(
+        `  webgpu  no GPU visible  webgpu ${report.packages.webgpu}, ` +
+          `@tensorflow/tfjs-backend-webgpu ${report.packages["@tensorflow/tfjs-backend-webgpu"]}\n` +
+          "          webgpu: no adapter (Vulkan: libvulkan.so.1 not found)\n" +
+          "          Dawn: Couldn't load Vulkan: libvulkan.so.1: cannot open shared object " +
+          "file: No such file or directory\n" +
+          "          to use it: install the Vulkan loader (Debian/Ubuntu: `apt install libvulkan1`)",
+      );
+    },
+  );
 
   it("proves wasm and cpu work, with versions and threads", () => {
     const wasm = report.backends.find((b) => b.name === "wasm")!;

@@ -9,12 +9,18 @@ import {
   selectBackend,
   wasmHeapLimitBytes,
 } from "../../../runtime/backends/index.js";
-import { isInstalled } from "../../../runtime/backends/packages.js";
+import { isInstalled, wasLoaded } from "../../../runtime/backends/packages.js";
+import { probeWebgpu } from "../../../runtime/backends/probes.js";
 import { registerWasmTrainingKernels } from "../../../runtime/kernels/wasm/index.js";
 
 const gpuInstalled = isInstalled("@tensorflow/tfjs-node-gpu");
 const nodeInstalled = isInstalled("@tensorflow/tfjs-node");
 const webgpuInstalled = isInstalled("webgpu") && isInstalled("@tensorflow/tfjs-backend-webgpu");
+// What the webgpu probe says on this machine: the exact texts below are those of a machine with
+// the packages installed and no Vulkan loader (this one, and CI); elsewhere those specs skip.
+const NO_VULKAN = "webgpu: no adapter (Vulkan: libvulkan.so.1 not found)";
+const webgpuHere = (await probeWebgpu()).summary;
+const noVulkanHere = webgpuHere === NO_VULKAN;
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -29,7 +35,7 @@ describe("selectBackend", () => {
     expect(printed).not.toMatch(/looks like you are running TensorFlow\.js in Node/);
   });
 
-  it.skipIf(gpuInstalled || nodeInstalled || webgpuInstalled)(
+  it.skipIf(gpuInstalled || nodeInstalled || !noVulkanHere)(
     "auto picks wasm here and says why, in one line",
     async () => {
       const choice = await selectBackend(undefined, { env: {} });
@@ -38,7 +44,8 @@ describe("selectBackend", () => {
       expect(choice.threads).toBe(1);
       expect(choice.reason).toBe(
         "backend wasm (auto: @tensorflow/tfjs-node-gpu not installed, " +
-          "@tensorflow/tfjs-node not installed, webgpu not installed; 1 thread)",
+          "@tensorflow/tfjs-node not installed, " +
+          "webgpu: no adapter (Vulkan: libvulkan.so.1 not found); 1 thread)",
       );
       expect(choice.reason).not.toContain("\n");
       // and training kernels are in place
@@ -46,7 +53,7 @@ describe("selectBackend", () => {
     },
   );
 
-  it.skipIf(gpuInstalled || nodeInstalled || webgpuInstalled)(
+  it.skipIf(gpuInstalled || nodeInstalled || !noVulkanHere)(
     "an explicit 'auto' behaves like no flag",
     async () => {
       const choice = await selectBackend("auto", { env: { RESNETC_BACKEND: "cpu" } });
@@ -79,6 +86,38 @@ describe("selectBackend", () => {
       /webgpu not installed.*npm install webgpu @tensorflow\/tfjs-backend-webgpu/,
     );
   });
+
+  it.skipIf(!noVulkanHere)(
+    "an explicit 'webgpu' without an adapter throws Dawn's reason and what to install",
+    async () => {
+      await selectBackend("cpu", { env: {} });
+      const err = await selectBackend("webgpu", { env: {} }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendError);
+      expect((err as BackendError).backend).toBe("webgpu");
+      expect((err as Error).message).toBe(
+        "backend 'webgpu' (from --backend) is not available: " +
+          "webgpu: no adapter (Vulkan: libvulkan.so.1 not found) (Dawn: Couldn't load Vulkan: " +
+          "libvulkan.so.1: cannot open shared object file: No such file or directory). " +
+          "To use it, install the Vulkan loader (Debian/Ubuntu: `apt install libvulkan1`) and a " +
+          "Vulkan driver: NVIDIA's ships with its GPU driver (the Vulkan ICD nvidia_icd.json; if " +
+          "it lies outside /usr/share/vulkan/icd.d, point VK_DRIVER_FILES at it), AMD's and " +
+          "Intel's are Debian's mesa-vulkan-drivers; `vulkaninfo --summary` shows what the " +
+          "loader finds. Or use --backend auto.",
+      );
+      expect(tf.getBackend()).toBe("cpu"); // nothing changed
+    },
+  );
+
+  it.skipIf(!noVulkanHere)(
+    "without an adapter, auto never loads Dawn here (its stderr stays in the probe's child)",
+    async () => {
+      const t = performance.now();
+      await selectBackend(undefined, { env: {} });
+      expect(performance.now() - t).toBeLessThan(3000);
+      expect(await wasLoaded("webgpu")).toBe(false);
+      expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+    },
+  );
 
   it("takes RESNETC_BACKEND when there is no flag, and says so", async () => {
     const choice = await selectBackend(undefined, { env: { RESNETC_BACKEND: "cpu" } });
