@@ -22,14 +22,35 @@ class PadShortcut extends tfl.layers.Layer {
       let x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const [b, h, w, c] = x.shape;
       const s = this.stride;
-      x = tf.reshape(tf.slice(tf.reshape(x, [b, h / s, s, w / s, s, c]), [0, 0, 0, 0, 0, 0], [b, h / s, 1, w / s, 1, c]), [b, h / s, w / s, c]);
-      return tf.pad(x, [[0, 0], [0, 0], [0, 0], [0, this.pad]]);
+      x = tf.reshape(
+        tf.slice(
+          tf.reshape(x, [b, h / s, s, w / s, s, c]),
+          [0, 0, 0, 0, 0, 0],
+          [b, h / s, 1, w / s, 1, c],
+        ),
+        [b, h / s, w / s, c],
+      );
+      return tf.pad(x, [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [0, this.pad],
+      ]);
     });
   }
 }
 
 function convBn(x: T, filters: number, k: number, stride: number, relu: boolean): T {
-  let y = tfl.layers.conv2d({ filters, kernelSize: k, strides: stride, padding: "same", useBias: false, kernelInitializer: "heNormal" }).apply(x) as T;
+  let y = tfl.layers
+    .conv2d({
+      filters,
+      kernelSize: k,
+      strides: stride,
+      padding: "same",
+      useBias: false,
+      kernelInitializer: "heNormal",
+    })
+    .apply(x) as T;
   y = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }).apply(y) as T;
   return relu ? (tfl.layers.reLU().apply(y) as T) : y;
 }
@@ -38,7 +59,11 @@ export function handResnet20(): tfl.LayersModel {
   const input = tfl.input({ shape: [32, 32, 3] });
   let x = convBn(input, 16, 3, 1, true);
   let cin = 16;
-  for (const [c, s] of [[16, 1], [32, 2], [64, 2]]) {
+  for (const [c, s] of [
+    [16, 1],
+    [32, 2],
+    [64, 2],
+  ]) {
     for (let i = 0; i < 3; i++) {
       const stride = i === 0 ? s : 1;
       let y = convBn(x, c, 3, stride, true);
@@ -58,7 +83,12 @@ export function handResnet50(): tfl.LayersModel {
   let x = convBn(input, 64, 7, 2, true);
   x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: "same" }).apply(x) as T;
   let cin = 64;
-  for (const [c, n, s] of [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]]) {
+  for (const [c, n, s] of [
+    [64, 3, 1],
+    [128, 4, 2],
+    [256, 6, 2],
+    [512, 3, 2],
+  ]) {
     for (let i = 0; i < n; i++) {
       const stride = i === 0 ? s : 1;
       let y = convBn(x, c, 1, stride, true);

@@ -49,15 +49,29 @@ function graphOf(file: string, variant: string) {
 }
 
 /** Images per second of a training step (SGD momentum, weight decay, softmax CE on the logits). */
-async function trainRate(model: tfl.LayersModel, batch: number, steps: number): Promise<{ rate: number; tensorsGrow: number }> {
+async function trainRate(
+  model: tfl.LayersModel,
+  batch: number,
+  steps: number,
+): Promise<{ rate: number; tensorsGrow: number }> {
   const sub = logitsModel(model)!;
-  const params = sub.trainableWeights.map((w) => ({ key: w.originalName, variable: (w as unknown as { val: tf.Variable }).val, decay: isDecayedWeight(w.originalName) }));
+  const params = sub.trainableWeights.map((w) => ({
+    key: w.originalName,
+    variable: (w as unknown as { val: tf.Variable }).val,
+    decay: isDecayedWeight(w.originalName),
+  }));
   const opt = new SgdMomentum(params, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
   const shape = model.inputs[0].shape.slice(1) as number[];
   const x = tf.randomNormal([batch, ...shape]);
-  const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), "int32");
+  const y = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 10),
+    "int32",
+  );
   const step = () => {
-    const { value, grads } = tf.variableGrads(() => softmaxCrossEntropy(sub.apply(x, { training: true }) as tf.Tensor, y), opt.variables());
+    const { value, grads } = tf.variableGrads(
+      () => softmaxCrossEntropy(sub.apply(x, { training: true }) as tf.Tensor, y),
+      opt.variables(),
+    );
     value.dataSync();
     opt.step(grads);
     tf.dispose([value, grads]);
@@ -84,17 +98,30 @@ function inferRate(model: tfl.LayersModel, batch: number, steps: number): number
 }
 
 function torchFigures(): Record<string, number> | null {
-  const py = ["/usr/bin/python3", "python3"].find((p) => spawnSync(p, ["-c", "import torch"], { stdio: "ignore" }).status === 0);
+  const py = ["/usr/bin/python3", "python3"].find(
+    (p) => spawnSync(p, ["-c", "import torch"], { stdio: "ignore" }).status === 0,
+  );
   if (!py) return null;
   // The OpenBLAS overrides set on some machines slow PyTorch's kernels; leave them out for it alone.
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const out = execFileSync(py, ["bench/torch_resnet.py", String(Math.min(2, cpus().length)), String(quick ? 4 : 10)], { env, encoding: "utf8" });
+  const out = execFileSync(
+    py,
+    ["bench/torch_resnet.py", String(Math.min(2, cpus().length)), String(quick ? 4 : 10)],
+    { env, encoding: "utf8" },
+  );
   return JSON.parse(out.trim().split("\n").pop()!) as Record<string, number>;
 }
 
-function push(what: string, backend: string, resnetc: number, baseline: number, baselineName: string, unit: string) {
+function push(
+  what: string,
+  backend: string,
+  resnetc: number,
+  baseline: number,
+  baselineName: string,
+  unit: string,
+) {
   rows.push({ what, backend, resnetc, baseline, baselineName, unit, ratio: resnetc / baseline });
 }
 
@@ -112,14 +139,25 @@ async function main() {
     lowerZeros += ms(() => (m = lower(g, { init: "zeros" })));
     disposeModel(m!);
   }
-  extra.compile = { checkAllFiveMs: check5, lowerAllFiveZerosMs: lowerZeros, checkPlusLowerMs: check5 + lowerZeros };
+  extra.compile = {
+    checkAllFiveMs: check5,
+    lowerAllFiveZerosMs: lowerZeros,
+    checkPlusLowerMs: check5 + lowerZeros,
+  };
 
   // 2. Building ResNet-50 (with He initialisation): resnetc (check + lower) vs hand-written.
   let compiled: tfl.LayersModel | null = null;
   let hand: tfl.LayersModel | null = null;
   const buildC = ms(() => (compiled = lower(graphOf("examples/imagenet/resnet.resnet", "50"))));
   const buildH = ms(() => (hand = handResnet50()));
-  push("ResNet-50 build (check+lower vs hand-written)", "wasm", buildC, buildH, "tfjs by hand", "ms");
+  push(
+    "ResNet-50 build (check+lower vs hand-written)",
+    "wasm",
+    buildC,
+    buildH,
+    "tfjs by hand",
+    "ms",
+  );
 
   const backends = backendsArg ? backendsArg.split(",") : ["wasm", "cpu"];
   for (const b of backends) {
@@ -139,7 +177,15 @@ async function main() {
       r50h = Math.max(r50h, inferRate(hand!, 8, Math.max(1, Math.floor(steps / 2))));
     }
     push("ResNet-50 inference b8 img/s", b, r50c, r50h, "tfjs by hand", "img/s");
-    if (torch && b === "wasm") push("ResNet-50 inference b8 img/s", b, r50c, torch.resnet50_infer_img_s, `PyTorch ${torch.torch} (${torch.threads} threads)`, "img/s");
+    if (torch && b === "wasm")
+      push(
+        "ResNet-50 inference b8 img/s",
+        b,
+        r50c,
+        torch.resnet50_infer_img_s,
+        `PyTorch ${torch.torch} (${torch.threads} threads)`,
+        "img/s",
+      );
 
     // ResNet-20 (CIFAR) training and inference, batch 64.
     const c20 = lower(graphOf("examples/cifar/resnet.resnet", "20"), { seed: 1 });
@@ -154,12 +200,28 @@ async function main() {
       th.rate = Math.max(th.rate, th2.rate);
     }
     push("ResNet-20 train b64 img/s", b, tc.rate, th.rate, "tfjs by hand", "img/s");
-    if (torch && b === "wasm") push("ResNet-20 train b64 img/s", b, tc.rate, torch.resnet20_train_img_s, `PyTorch ${torch.torch} (${torch.threads} threads)`, "img/s");
+    if (torch && b === "wasm")
+      push(
+        "ResNet-20 train b64 img/s",
+        b,
+        tc.rate,
+        torch.resnet20_train_img_s,
+        `PyTorch ${torch.torch} (${torch.threads} threads)`,
+        "img/s",
+      );
     const ih = Math.max(inferRate(h20, 64, steps), 0);
     const ic = Math.max(inferRate(c20, 64, steps), inferRate(c20, 64, steps));
     const ih2 = inferRate(h20, 64, steps);
     push("ResNet-20 inference b64 img/s", b, ic, Math.max(ih, ih2), "tfjs by hand", "img/s");
-    if (torch && b === "wasm") push("ResNet-20 inference b64 img/s", b, ic, torch.resnet20_infer_img_s, `PyTorch ${torch.torch} (${torch.threads} threads)`, "img/s");
+    if (torch && b === "wasm")
+      push(
+        "ResNet-20 inference b64 img/s",
+        b,
+        ic,
+        torch.resnet20_infer_img_s,
+        `PyTorch ${torch.torch} (${torch.threads} threads)`,
+        "img/s",
+      );
     extra[`tensorGrowthPerRun_${b}`] = { compiled: tc.tensorsGrow, hand: th.tensorsGrow };
     disposeModel(c20);
     disposeModel(h20);
@@ -168,15 +230,40 @@ async function main() {
   extra.tfMemory = tf.memory();
 
   const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
-  console.log(`resnetc bench (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, node ${process.version}${quick ? ", quick" : ""})`);
-  console.log(`check all five ImageNet depths: ${fmt(check5)} ms; + lower them (structure, zero init): ${fmt(check5 + lowerZeros)} ms`);
+  console.log(
+    `resnetc bench (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, node ${process.version}${quick ? ", quick" : ""})`,
+  );
+  console.log(
+    `check all five ImageNet depths: ${fmt(check5)} ms; + lower them (structure, zero init): ${fmt(check5 + lowerZeros)} ms`,
+  );
   for (const r of rows) {
-    console.log(`${r.what.padEnd(48)} ${r.backend.padEnd(5)} resnetc ${fmt(r.resnetc).padStart(8)} ${r.unit.padEnd(5)}  vs ${r.baselineName.padEnd(28)} ${fmt(r.baseline).padStart(8)}  ratio ${r.ratio.toFixed(2)}`);
+    console.log(
+      `${r.what.padEnd(48)} ${r.backend.padEnd(5)} resnetc ${fmt(r.resnetc).padStart(8)} ${r.unit.padEnd(5)}  vs ${r.baselineName.padEnd(28)} ${fmt(r.baseline).padStart(8)}  ratio ${r.ratio.toFixed(2)}`,
+    );
   }
-  console.log(`peak RSS ${extra.peakRssMiB} MiB; tensors left growing per timed run: ${JSON.stringify(Object.fromEntries(Object.entries(extra).filter(([k]) => k.startsWith("tensorGrowth"))))}`);
+  console.log(
+    `peak RSS ${extra.peakRssMiB} MiB; tensors left growing per timed run: ${JSON.stringify(Object.fromEntries(Object.entries(extra).filter(([k]) => k.startsWith("tensorGrowth"))))}`,
+  );
   mkdirSync("bench/results", { recursive: true });
   const file = `bench/results/${new Date().toISOString().slice(0, 10)}-cpu${quick ? "-quick" : ""}.json`;
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version }, rows, ...extra }, null, 2) + "\n");
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: {
+          cpus: cpus().length,
+          model: cpus()[0]?.model,
+          memGiB: Math.round(totalmem() / 2 ** 30),
+          node: process.version,
+        },
+        rows,
+        ...extra,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   console.log(`wrote ${file}`);
 }
 

@@ -30,7 +30,9 @@ export function expandSpecArgs(args: string[], cwd = process.cwd()): string[] {
 
 function walk(dir: string): string[] {
   const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((x, y) =>
+    x.name.localeCompare(y.name),
+  )) {
     if (e.name === "node_modules" || e.name.startsWith(".")) continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...walk(p));
@@ -47,7 +49,14 @@ function glob(pattern: string, cwd: string): string[] {
   const re = new RegExp(
     "^" +
       parts
-        .map((p) => (p === "**" ? "(?:.*/)?" : p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]") + "/"))
+        .map((p) =>
+          p === "**"
+            ? "(?:.*/)?"
+            : p
+                .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                .replace(/\*/g, "[^/]*")
+                .replace(/\?/g, "[^/]") + "/",
+        )
         .join("")
         .replace(/\/$/, "")
         .replace(/\(\?:\.\*\/\)\?$/, ".*") +
@@ -59,7 +68,5 @@ function glob(pattern: string, cwd: string): string[] {
   } catch {
     return [];
   }
-  return all
-    .filter((f) => re.test(relative(base, f)))
-    .map((f) => relative(cwd, f));
+  return all.filter((f) => re.test(relative(base, f))).map((f) => relative(cwd, f));
 }

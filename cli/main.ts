@@ -12,19 +12,27 @@ import { registerRuntimeCommands } from "./runtime-commands.js";
 import { registerVisualCommands } from "./visual-commands.js";
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
 export function buildProgram(o: Output, setExit: (code: number) => void): Command {
   const program = new Command("resnetc")
-    .description("Compile .resnet specs of residual networks: check shapes, summarise, build TensorFlow.js models, train.")
+    .description(
+      "Compile .resnet specs of residual networks: check shapes, summarise, build TensorFlow.js models, train.",
+    )
     .version(version(), "-V, --version")
     .showHelpAfterError("(run resnetc --help for usage)")
-    .configureOutput({ writeOut: (s) => o.out(s.replace(/\n$/, "")), writeErr: (s) => o.err(s.replace(/\n$/, "")) })
+    .configureOutput({
+      writeOut: (s) => o.out(s.replace(/\n$/, "")),
+      writeErr: (s) => o.err(s.replace(/\n$/, "")),
+    })
     .exitOverride();
 
-  const variant = () => new Option("--variant <v>", "only this variant (e.g. 50); default: every variant");
+  const variant = () =>
+    new Option("--variant <v>", "only this variant (e.g. 50); default: every variant");
   const model = () => new Option("--model <name>", "only this model of the file");
 
   program
@@ -52,7 +60,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .argument("<files...>", ".resnet files")
     .addOption(variant())
     .addOption(model())
-    .option("--json", 'print {"models":[{name, variant, depth, input, params, multiplyAdds, stages}]}')
+    .option(
+      "--json",
+      'print {"models":[{name, variant, depth, input, params, multiplyAdds, stages}]}',
+    )
     .action((files: string[], flags) => tableCommand(o, files, flags));
 
   registerRuntimeCommands(program, o, setExit, { variant, model });
@@ -73,7 +84,12 @@ export async function main(argv: string[], o: Output = processOutput()): Promise
 
 export function handleError(o: Output, e: unknown): number {
   if (e instanceof CommanderError) {
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.ok;
+    if (
+      e.code === "commander.helpDisplayed" ||
+      e.code === "commander.version" ||
+      e.code === "commander.help"
+    )
+      return EXIT.ok;
     return EXIT.usage;
   }
   if (e instanceof CliError) {
@@ -86,15 +102,25 @@ export function handleError(o: Output, e: unknown): number {
     return EXIT.user;
   }
   const err = e as Error;
-  o.err(`resnetc: internal error: ${err?.message ?? String(e)}\n${BUG_REPORT}\n${err?.stack ?? ""}`);
+  o.err(
+    `resnetc: internal error: ${err?.message ?? String(e)}\n${BUG_REPORT}\n${err?.stack ?? ""}`,
+  );
   return EXIT.user;
 }
 
 /** Errors of the runtime that are the user's to fix (bad data, missing backend, bad checkpoint). */
-const USER_ERRORS = new Set(["DataError", "BackendError", "TrainError", "CheckpointError", "ModelIOError", "MemoryError"]);
+const USER_ERRORS = new Set([
+  "DataError",
+  "BackendError",
+  "TrainError",
+  "CheckpointError",
+  "ModelIOError",
+  "MemoryError",
+]);
 
 function userErrorOf(e: unknown): string | null {
   if (e instanceof Error && USER_ERRORS.has(e.name)) return e.message;
-  if (e && typeof e === "object" && "code" in e && (e as NodeJS.ErrnoException).code === "EPIPE") return null;
+  if (e && typeof e === "object" && "code" in e && (e as NodeJS.ErrnoException).code === "EPIPE")
+    return null;
   return null;
 }

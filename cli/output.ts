@@ -9,7 +9,8 @@ export interface Output {
 
 export function processOutput(): Output {
   const force = process.env.FORCE_COLOR;
-  const color = force !== undefined ? force !== "0" : !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
+  const color =
+    force !== undefined ? force !== "0" : !process.env.NO_COLOR && Boolean(process.stdout.isTTY);
   return {
     out: (t) => void process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
     err: (t) => void process.stderr.write(t.endsWith("\n") ? t : t + "\n"),

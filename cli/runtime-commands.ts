@@ -9,9 +9,17 @@ export interface SharedOptions {
 }
 
 const backendOption = () =>
-  new Option("--backend <name>", "auto | gpu | node | webgpu | wasm | cpu (default: $RESNETC_BACKEND or auto)");
+  new Option(
+    "--backend <name>",
+    "auto | gpu | node | webgpu | wasm | cpu (default: $RESNETC_BACKEND or auto)",
+  );
 
-export function registerRuntimeCommands(program: Command, o: Output, setExit: (code: number) => void, opts: SharedOptions): void {
+export function registerRuntimeCommands(
+  program: Command,
+  o: Output,
+  setExit: (code: number) => void,
+  opts: SharedOptions,
+): void {
   program
     .command("build")
     .description("compile a spec to a tfjs LayersModel (model.json + weights.bin)")
@@ -21,7 +29,9 @@ export function registerRuntimeCommands(program: Command, o: Output, setExit: (c
     .addOption(opts.model())
     .addOption(backendOption())
     .option("--seed <n>", "seed of the He initialisation")
-    .action(async (file: string, flags) => (await import("./commands/build.js")).buildCommand(o, file, flags));
+    .action(async (file: string, flags) =>
+      (await import("./commands/build.js")).buildCommand(o, file, flags),
+    );
 
   program
     .command("train")
@@ -35,12 +45,23 @@ export function registerRuntimeCommands(program: Command, o: Output, setExit: (c
     .option("--batch-size <n>", "mini-batch size")
     .option("--lr <x>", "base learning rate")
     .addOption(backendOption())
-    .option("--out <dir>", "run directory: metrics.jsonl, checkpoint/, model/ (default runs/MODEL_VARIANT)")
+    .option(
+      "--out <dir>",
+      "run directory: metrics.jsonl, checkpoint/, model/ (default runs/MODEL_VARIANT)",
+    )
     .option("--resume", "continue from the run directory's checkpoint")
     .option("--seed <n>", "seed for weights, data order and augmentation (default 1)")
-    .addOption(new Option("--progress <mode>", "progress display").choices(["bar", "lines", "none"]))
-    .addOption(new Option("--corrupt <action>", "a corrupt image in an image folder").choices(["stop", "skip"]).default("stop"))
-    .action(async (file: string, flags) => (await import("./commands/train.js")).trainCommand(o, file, flags, setExit));
+    .addOption(
+      new Option("--progress <mode>", "progress display").choices(["bar", "lines", "none"]),
+    )
+    .addOption(
+      new Option("--corrupt <action>", "a corrupt image in an image folder")
+        .choices(["stop", "skip"])
+        .default("stop"),
+    )
+    .action(async (file: string, flags) =>
+      (await import("./commands/train.js")).trainCommand(o, file, flags, setExit),
+    );
 
   program
     .command("eval")
@@ -51,7 +72,9 @@ export function registerRuntimeCommands(program: Command, o: Output, setExit: (c
     .option("--variant <v>", "the variant the model was trained as")
     .addOption(backendOption())
     .option("--batch-size <n>", "evaluation batch size (default 100)")
-    .action(async (file: string, flags) => (await import("./commands/evaluate.js")).evalCommand(o, file, flags));
+    .action(async (file: string, flags) =>
+      (await import("./commands/evaluate.js")).evalCommand(o, file, flags),
+    );
 
   program
     .command("predict")
@@ -61,7 +84,9 @@ export function registerRuntimeCommands(program: Command, o: Output, setExit: (c
     .option("--top <k>", "how many classes to show (default 5)")
     .option("--json", "machine-readable output")
     .addOption(backendOption())
-    .action(async (images: string[], flags) => (await import("./commands/evaluate.js")).predictCommand(o, images, flags));
+    .action(async (images: string[], flags) =>
+      (await import("./commands/evaluate.js")).predictCommand(o, images, flags),
+    );
 
   program
     .command("doctor")
@@ -75,5 +100,7 @@ export function registerRuntimeCommands(program: Command, o: Output, setExit: (c
     .argument("<files...>", ".resnet files, directories or globs")
     .option("--check", "exit 1 if a file is not formatted")
     .option("--write", "rewrite the files in place")
-    .action(async (files: string[], flags) => (await import("./commands/fmt.js")).fmtCommand(o, files, flags));
+    .action(async (files: string[], flags) =>
+      (await import("./commands/fmt.js")).fmtCommand(o, files, flags),
+    );
 }

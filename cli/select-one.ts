@@ -3,12 +3,17 @@ import type { CheckResult } from "../compiler/check.js";
 import type { IrGraph } from "../compiler/ir.js";
 import { UsageError } from "./errors.js";
 
-export function onlyGraph(results: CheckResult[], command: string): { graph: IrGraph; result: CheckResult } {
+export function onlyGraph(
+  results: CheckResult[],
+  command: string,
+): { graph: IrGraph; result: CheckResult } {
   const all = results.flatMap((r) => r.graphs.map((graph) => ({ graph, result: r })));
   if (all.length === 1) return all[0];
   const names = all.map(({ graph: g }) => (g.variant === null ? g.name : `${g.name} ${g.variant}`));
   throw new UsageError(
     `${command} needs one network, but the spec describes ${all.length}: ${names.join(", ")}`,
-    all.some(({ graph: g }) => g.variant !== null) ? `pick one with --variant (and --model if the file has several models)` : "pick one with --model",
+    all.some(({ graph: g }) => g.variant !== null)
+      ? `pick one with --variant (and --model if the file has several models)`
+      : "pick one with --model",
   );
 }

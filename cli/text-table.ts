@@ -2,7 +2,9 @@
 
 export function renderTable(header: string[], rows: string[][], align: ("l" | "r")[] = []): string {
   const split = (c: string) => c.split("\n");
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.max(...split(r[i] ?? "").map((l) => l.length)))));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => Math.max(...split(r[i] ?? "").map((l) => l.length)))),
+  );
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (align[i] === "r" ? c.padStart(widths[i]) : c.padEnd(widths[i])))

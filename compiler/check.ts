@@ -38,11 +38,27 @@ export function checkProgram(program: Program, sel: Selection = {}): CheckResult
     out.push(...runRules(program));
     let models = program.entryModels;
     if (models.length === 0 && !out.some((d) => d.severity === "error")) {
-      out.push(error("RN012", "this file defines no model", { file: program.entry, start: 0, end: 0, line: 1, col: 1 }, "add `model NAME { ... }`, or check a file that has one"));
+      out.push(
+        error(
+          "RN012",
+          "this file defines no model",
+          { file: program.entry, start: 0, end: 0, line: 1, col: 1 },
+          "add `model NAME { ... }`, or check a file that has one",
+        ),
+      );
     }
     if (sel.model !== undefined) {
       const m = models.find((x) => x.name === sel.model);
-      if (!m) out.push(selectionError(`no model '${sel.model}' in ${displayPath(program.entry, process.cwd())}`, didYouMean(sel.model, models.map((x) => x.name)) ?? `models: ${models.map((x) => x.name).join(", ")}`));
+      if (!m)
+        out.push(
+          selectionError(
+            `no model '${sel.model}' in ${displayPath(program.entry, process.cwd())}`,
+            didYouMean(
+              sel.model,
+              models.map((x) => x.name),
+            ) ?? `models: ${models.map((x) => x.name).join(", ")}`,
+          ),
+        );
       models = m ? [m] : [];
     }
     let variantFound = sel.variant === undefined;
@@ -63,7 +79,15 @@ export function checkProgram(program: Program, sel: Selection = {}): CheckResult
       }
     }
     if (!variantFound && !out.some((d) => d.severity === "error")) {
-      out.push(selectionError(`unknown variant '${sel.variant}'`, didYouMean(sel.variant!, allKeys) ?? (allKeys.size ? `variants: ${[...allKeys].join(", ")}` : "this file's models have no variants")));
+      out.push(
+        selectionError(
+          `unknown variant '${sel.variant}'`,
+          didYouMean(sel.variant!, allKeys) ??
+            (allKeys.size
+              ? `variants: ${[...allKeys].join(", ")}`
+              : "this file's models have no variants"),
+        ),
+      );
     }
   }
   const diagnostics = sortDiagnostics(mergeVariants(out));
@@ -98,6 +122,7 @@ function mergeVariants(ds: Diagnostic[]): Diagnostic[] {
     groups.set(key, entry);
     out.push(entry.d);
   }
-  for (const { d, variants } of groups.values()) d.message += ` (variant${variants.length > 1 ? "s" : ""} ${variants.join(", ")})`;
+  for (const { d, variants } of groups.values())
+    d.message += ` (variant${variants.length > 1 ? "s" : ""} ${variants.join(", ")})`;
   return out;
 }

@@ -13,7 +13,12 @@ export function evaluate(e: Expr, env: Env, out: Diagnostic[]): number | null {
     case "var": {
       if (env.has(e.name)) return env.get(e.name)!;
       out.push(
-        error("RN103", `unknown name '${e.name}'`, e.span, didYouMean(e.name, env.keys()) ?? namesHint(env)),
+        error(
+          "RN103",
+          `unknown name '${e.name}'`,
+          e.span,
+          didYouMean(e.name, env.keys()) ?? namesHint(env),
+        ),
       );
       return null;
     }
@@ -63,7 +68,9 @@ export function positiveInt(
         "RN120",
         `${what} must be a positive integer, got ${fmt(v)}${context}`,
         span,
-        Number.isInteger(v) ? undefined : "widths and counts must come out whole: check the division",
+        Number.isInteger(v)
+          ? undefined
+          : "widths and counts must come out whole: check the division",
       ),
     );
     return null;

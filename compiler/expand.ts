@@ -1,6 +1,14 @@
 // Model + variant -> ModelInstance: evaluates the variant's bindings, expands `stages` ranges and
 // block calls, parses every layer. Reports name and number errors (RN101-RN121).
-import { exprText, type BlockDecl, type BlockRef, type CallArg, type Command, type Expr, type Span } from "../grammar/ast.js";
+import {
+  exprText,
+  type BlockDecl,
+  type BlockRef,
+  type CallArg,
+  type Command,
+  type Expr,
+  type Span,
+} from "../grammar/ast.js";
 import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 import { evaluate, positiveInt, type Env } from "./evaluate.js";
@@ -18,7 +26,9 @@ export function variantKeys(m: MergedModel, out: Diagnostic[]): (string | null)[
   const keys: string[] = [];
   for (const v of m.variants.variants) {
     if (keys.includes(v.key)) {
-      out.push(error("RN102", `variant '${v.key}' is defined twice in model '${m.decl.name}'`, v.keySpan));
+      out.push(
+        error("RN102", `variant '${v.key}' is defined twice in model '${m.decl.name}'`, v.keySpan),
+      );
       continue;
     }
     keys.push(v.key);
@@ -26,7 +36,12 @@ export function variantKeys(m: MergedModel, out: Diagnostic[]): (string | null)[
   return keys;
 }
 
-export function expandModel(prog: Program, m: MergedModel, variant: string | null, out: Diagnostic[]): ModelInstance | null {
+export function expandModel(
+  prog: Program,
+  m: MergedModel,
+  variant: string | null,
+  out: Diagnostic[],
+): ModelInstance | null {
   const before = out.filter((d) => d.severity === "error").length;
   const start = out.length;
   const env: Env = new Map();
@@ -35,7 +50,8 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
   if (v) {
     for (const b of v.bindings) {
       if (b.kind === "binding") {
-        if (env.has(b.name)) out.push(error("RN102", `'${b.name}' is bound twice in variant '${v.key}'`, b.nameSpan));
+        if (env.has(b.name))
+          out.push(error("RN102", `'${b.name}' is bound twice in variant '${v.key}'`, b.nameSpan));
         env.set(b.name, evaluate(b.value, env, out));
       } else {
         variantBlocks = { block: b.block, counts: b.counts, span: b.span };
@@ -47,12 +63,27 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
   const inputStmt = m.input!;
   let input: [number, number, number] = [1, 1, 1];
   if (inputStmt.dims.length !== 3) {
-    out.push(error("RN120", `input must be HxWxC (three numbers), got ${inputStmt.dims.join("x")}`, inputStmt.dimsSpan, "e.g. input 224x224x3"));
+    out.push(
+      error(
+        "RN120",
+        `input must be HxWxC (three numbers), got ${inputStmt.dims.join("x")}`,
+        inputStmt.dimsSpan,
+        "e.g. input 224x224x3",
+      ),
+    );
   } else if (inputStmt.dims.some((d) => d < 1)) {
-    out.push(error("RN120", `input sizes must be positive, got ${inputStmt.dims.join("x")}`, inputStmt.dimsSpan));
+    out.push(
+      error(
+        "RN120",
+        `input sizes must be positive, got ${inputStmt.dims.join("x")}`,
+        inputStmt.dimsSpan,
+      ),
+    );
   } else input = inputStmt.dims as [number, number, number];
 
-  const modelShortcut = m.shortcut ? shortcutMode(m.shortcut.value, m.shortcut.valueSpan, out) : "B";
+  const modelShortcut = m.shortcut
+    ? shortcutMode(m.shortcut.value, m.shortcut.valueSpan, out)
+    : "B";
 
   const sections: Section[] = [];
   if (m.stem) {
@@ -76,7 +107,12 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
       const blocks = st.blocks ?? variantBlocks;
       if (!blocks) {
         out.push(
-          error("RN111", `stages ${st.from.name}..${st.to.name} say no block type${variant === null ? "" : ` (variant ${variant})`}`, st.from.span, "write e.g. `basic x [2, 2, 2, 2]` after the range, or give each variant one (`18: basic x [2, 2, 2, 2]`)"),
+          error(
+            "RN111",
+            `stages ${st.from.name}..${st.to.name} say no block type${variant === null ? "" : ` (variant ${variant})`}`,
+            st.from.span,
+            "write e.g. `basic x [2, 2, 2, 2]` after the range, or give each variant one (`18: basic x [2, 2, 2, 2]`)",
+          ),
         );
         continue;
       }
@@ -84,7 +120,14 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
       const opts = new Map<string, { values: Expr[]; span: Span }>();
       for (const o of st.options) {
         if (!STAGES_OPTIONS.includes(o.name)) {
-          out.push(error("RN110", `stages has no option '${o.name}'`, o.nameSpan, didYouMean(o.name, STAGES_OPTIONS) ?? `options: ${STAGES_OPTIONS.join(", ")}`));
+          out.push(
+            error(
+              "RN110",
+              `stages has no option '${o.name}'`,
+              o.nameSpan,
+              didYouMean(o.name, STAGES_OPTIONS) ?? `options: ${STAGES_OPTIONS.join(", ")}`,
+            ),
+          );
           continue;
         }
         if (opts.has(o.name)) {
@@ -97,12 +140,25 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
       const n = names.length;
       const lengthOk = (what: string, len: number, span: Span) => {
         if (len === n) return true;
-        out.push(error("RN110", `${what} has ${len} value${len === 1 ? "" : "s"} but ${st.from.name}..${st.to.name} names ${n} stage${n === 1 ? "" : "s"}`, span));
+        out.push(
+          error(
+            "RN110",
+            `${what} has ${len} value${len === 1 ? "" : "s"} but ${st.from.name}..${st.to.name} names ${n} stage${n === 1 ? "" : "s"}`,
+            span,
+          ),
+        );
         return false;
       };
       const widths = opts.get("widths");
       if (!widths) {
-        out.push(error("RN110", `stages ${st.from.name}..${st.to.name} need widths`, st.from.span, `add e.g. widths [${names.map((_, i) => 64 * 2 ** i).join(", ")}]`));
+        out.push(
+          error(
+            "RN110",
+            `stages ${st.from.name}..${st.to.name} need widths`,
+            st.from.span,
+            `add e.g. widths [${names.map((_, i) => 64 * 2 ** i).join(", ")}]`,
+          ),
+        );
         continue;
       }
       const countsOk = lengthOk("the block count list", blocks.counts.length, blocks.span);
@@ -110,25 +166,56 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
       const strides = opts.get("strides");
       const stridesOk = strides ? lengthOk("strides", strides.values.length, strides.span) : true;
       const shortcuts = opts.get("shortcuts");
-      const shortcutsOk = shortcuts ? lengthOk("shortcuts", shortcuts.values.length, shortcuts.span) : true;
+      const shortcutsOk = shortcuts
+        ? lengthOk("shortcuts", shortcuts.values.length, shortcuts.span)
+        : true;
       if (!countsOk || !widthsOk || !stridesOk || !shortcutsOk || !decl) continue;
       const widthParam = decl.params[0]?.name;
       const named = blocks.block.args.find((a) => a.name?.name === widthParam);
       if (named) {
-        out.push(error("RN106", `'${widthParam}', the first parameter of '${decl.name}', is the stage's width: it comes from widths [...]`, named.span, `remove '${widthParam} = …' here`));
+        out.push(
+          error(
+            "RN106",
+            `'${widthParam}', the first parameter of '${decl.name}', is the stage's width: it comes from widths [...]`,
+            named.span,
+            `remove '${widthParam} = …' here`,
+          ),
+        );
         continue;
       }
       for (let i = 0; i < n; i++) {
-        const count = positiveInt(evaluate(blocks.counts[i], env, out), "a block count", blocks.counts[i].span, out);
-        const width = positiveInt(evaluate(widths.values[i], env, out), "a width", widths.values[i].span, out);
-        const stride = strides ? positiveInt(evaluate(strides.values[i], env, out), "a stride", strides.values[i].span, out) : i === 0 ? 1 : 2;
+        const count = positiveInt(
+          evaluate(blocks.counts[i], env, out),
+          "a block count",
+          blocks.counts[i].span,
+          out,
+        );
+        const width = positiveInt(
+          evaluate(widths.values[i], env, out),
+          "a width",
+          widths.values[i].span,
+          out,
+        );
+        const stride = strides
+          ? positiveInt(
+              evaluate(strides.values[i], env, out),
+              "a stride",
+              strides.values[i].span,
+              out,
+            )
+          : i === 0
+            ? 1
+            : 2;
         let mode = modelShortcut;
         if (shortcuts) {
           const e = shortcuts.values[i];
           mode = shortcutMode(e.kind === "var" ? e.name : exprText(e), e.span, out);
         }
         if (count === null || width === null || stride === null) continue;
-        const firstArgs: CallArg[] = [{ name: null, value: num(width, widths.values[i].span), span: widths.values[i].span }, ...blocks.block.args];
+        const firstArgs: CallArg[] = [
+          { name: null, value: num(width, widths.values[i].span), span: widths.values[i].span },
+          ...blocks.block.args,
+        ];
         const at = { ...st.span, end: st.to.span.end };
         sections.push({
           kind: "stage",
@@ -145,15 +232,30 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
         const k = o.items[0];
         const key = k.kind === "expr" && k.expr.kind === "var" ? k.expr.name : null;
         if (key === "stride" && o.items.length === 2 && o.items[1].kind === "expr") {
-          stride = positiveInt(evaluate(o.items[1].expr, env, out), "a stride", o.items[1].span, out) ?? 1;
+          stride =
+            positiveInt(evaluate(o.items[1].expr, env, out), "a stride", o.items[1].span, out) ?? 1;
         } else {
-          out.push(error("RN110", `stage takes 'stride S' and 'shortcut X' after the block count`, o.span, key ? didYouMean(key, ["stride", "shortcut"]) : undefined));
+          out.push(
+            error(
+              "RN110",
+              `stage takes 'stride S' and 'shortcut X' after the block count`,
+              o.span,
+              key ? didYouMean(key, ["stride", "shortcut"]) : undefined,
+            ),
+          );
         }
       }
-      const mode = st.shortcut ? shortcutMode(st.shortcut.value, st.shortcut.span, out) : modelShortcut;
+      const mode = st.shortcut
+        ? shortcutMode(st.shortcut.value, st.shortcut.span, out)
+        : modelShortcut;
       if (!decl || count === null) continue;
       const at = { ...st.span, end: st.nameSpan.end };
-      sections.push({ kind: "stage", name: st.name, span: at, blocks: stageBlocks(decl, st.block.args, count, stride, mode, env, at, out, st.name) });
+      sections.push({
+        kind: "stage",
+        name: st.name,
+        span: at,
+        blocks: stageBlocks(decl, st.block.args, count, stride, mode, env, at, out, st.name),
+      });
     }
   }
 
@@ -169,11 +271,21 @@ export function expandModel(prog: Program, m: MergedModel, variant: string | nul
   if (variant !== null) {
     for (let i = start; i < out.length; i++) {
       const d = out[i];
-      if ((d.code === "RN120" || d.code === "RN121") && !d.message.endsWith(")")) out[i] = { ...d, message: `${d.message} (variant ${variant})` };
+      if ((d.code === "RN120" || d.code === "RN121") && !d.message.endsWith(")"))
+        out[i] = { ...d, message: `${d.message} (variant ${variant})` };
     }
   }
   if (out.filter((d) => d.severity === "error").length > before) return null;
-  return { name: m.decl.name, variant, input, inputSpan: inputStmt.dimsSpan, sections, recipe, span: m.decl.span, headSpan: m.head!.span };
+  return {
+    name: m.decl.name,
+    variant,
+    input,
+    inputSpan: inputStmt.dimsSpan,
+    sections,
+    recipe,
+    span: m.decl.span,
+    headSpan: m.head!.span,
+  };
 }
 
 function num(value: number, span: Span): Expr {
@@ -189,7 +301,12 @@ function shortcutMode(value: string, span: Span, out: Diagnostic[]): ShortcutMod
   const v = value === "a" || value === "b" || value === "c" ? value.toUpperCase() : value;
   if ((SHORTCUT_MODES as string[]).includes(v)) return v as ShortcutMode;
   out.push(
-    error("RN109", `unknown shortcut option '${value}'`, span, "shortcut is A (identity + zero padding), B (projection where the shape changes), C (projection everywhere), identity, or none (a plain network)"),
+    error(
+      "RN109",
+      `unknown shortcut option '${value}'`,
+      span,
+      "shortcut is A (identity + zero padding), B (projection where the shape changes), C (projection everywhere), identity, or none (a plain network)",
+    ),
   );
   return "B";
 }
@@ -198,18 +315,37 @@ function findBlock(prog: Program, ref: BlockRef, out: Diagnostic[]): BlockDecl |
   const b = prog.blocks.get(ref.name);
   if (!b && prog.importFailed) return null;
   if (!b) {
-    out.push(error("RN101", `unknown block type '${ref.name}'`, ref.span, didYouMean(ref.name, prog.blocks.keys()) ?? `block types: ${[...prog.blocks.keys()].join(", ")}`));
+    out.push(
+      error(
+        "RN101",
+        `unknown block type '${ref.name}'`,
+        ref.span,
+        didYouMean(ref.name, prog.blocks.keys()) ??
+          `block types: ${[...prog.blocks.keys()].join(", ")}`,
+      ),
+    );
     return null;
   }
   return b;
 }
 
 /** `conv2..conv5` -> conv2, conv3, conv4, conv5 (RN110 if the names do not form a range). */
-function expandRange(from: { name: string; span: Span }, to: { name: string; span: Span }, out: Diagnostic[]): string[] | null {
+function expandRange(
+  from: { name: string; span: Span },
+  to: { name: string; span: Span },
+  out: Diagnostic[],
+): string[] | null {
   const a = /^(.*?)(\d+)$/.exec(from.name);
   const b = /^(.*?)(\d+)$/.exec(to.name);
   if (!a || !b || a[1] !== b[1] || Number(b[2]) < Number(a[2])) {
-    out.push(error("RN110", `'${from.name}..${to.name}' is not a range of stage names`, from.span, "write names that differ only in a rising number, e.g. conv2..conv5"));
+    out.push(
+      error(
+        "RN110",
+        `'${from.name}..${to.name}' is not a range of stage names`,
+        from.span,
+        "write names that differ only in a rising number, e.g. conv2..conv5",
+      ),
+    );
     return null;
   }
   const names: string[] = [];
@@ -239,7 +375,15 @@ function stageBlocks(
 }
 
 /** Binds a call's arguments to the block's parameters (RN106) and parses its body. */
-export function bindBlockArgs(decl: BlockDecl, args: CallArg[], stride: number | null, env: Env, callSpan: Span, out: Diagnostic[], stage = "this stage"): Env | null {
+export function bindBlockArgs(
+  decl: BlockDecl,
+  args: CallArg[],
+  stride: number | null,
+  env: Env,
+  callSpan: Span,
+  out: Diagnostic[],
+  stage = "this stage",
+): Env | null {
   const bound = new Map<string, number | null>();
   const given = new Map<string, Span>();
   let pos = 0;
@@ -249,20 +393,39 @@ export function bindBlockArgs(decl: BlockDecl, args: CallArg[], stride: number |
     if (a.name) {
       name = a.name.name;
       if (!decl.params.some((p) => p.name === name)) {
-        out.push(error("RN106", `block '${decl.name}' has no parameter '${name}'`, a.name.span, didYouMean(name, decl.params.map((p) => p.name)) ?? paramsHint(decl)));
+        out.push(
+          error(
+            "RN106",
+            `block '${decl.name}' has no parameter '${name}'`,
+            a.name.span,
+            didYouMean(
+              name,
+              decl.params.map((p) => p.name),
+            ) ?? paramsHint(decl),
+          ),
+        );
         ok = false;
         continue;
       }
     } else {
       if (pos >= decl.params.length) {
-        out.push(error("RN106", `block '${decl.name}' takes ${decl.params.length} argument${decl.params.length === 1 ? "" : "s"}, got more`, a.span, paramsHint(decl)));
+        out.push(
+          error(
+            "RN106",
+            `block '${decl.name}' takes ${decl.params.length} argument${decl.params.length === 1 ? "" : "s"}, got more`,
+            a.span,
+            paramsHint(decl),
+          ),
+        );
         ok = false;
         continue;
       }
       name = decl.params[pos++].name;
     }
     if (given.has(name)) {
-      out.push(error("RN106", `parameter '${name}' of block '${decl.name}' is given twice`, a.span));
+      out.push(
+        error("RN106", `parameter '${name}' of block '${decl.name}' is given twice`, a.span),
+      );
       ok = false;
       continue;
     }
@@ -273,7 +436,14 @@ export function bindBlockArgs(decl: BlockDecl, args: CallArg[], stride: number |
     if (decl.params.some((p) => p.name === "stride")) {
       if (!given.has("stride")) bound.set("stride", stride);
     } else if (stride !== 1) {
-      out.push(error("RN205", `block '${decl.name}' has no 'stride' parameter, but stage ${stage} has stride ${stride}`, callSpan, `add a parameter to the block: block ${decl.name}(${decl.params.map((p) => p.name).join(", ")}, stride = 1) and use it in a conv`));
+      out.push(
+        error(
+          "RN205",
+          `block '${decl.name}' has no 'stride' parameter, but stage ${stage} has stride ${stride}`,
+          callSpan,
+          `add a parameter to the block: block ${decl.name}(${decl.params.map((p) => p.name).join(", ")}, stride = 1) and use it in a conv`,
+        ),
+      );
       ok = false;
     }
   }
@@ -282,7 +452,14 @@ export function bindBlockArgs(decl: BlockDecl, args: CallArg[], stride: number |
     if (bound.has(p.name)) local.set(p.name, bound.get(p.name)!);
     else if (p.default) local.set(p.name, evaluate(p.default, local, out));
     else {
-      out.push(error("RN106", `block '${decl.name}' needs a value for '${p.name}'`, callSpan, paramsHint(decl)));
+      out.push(
+        error(
+          "RN106",
+          `block '${decl.name}' needs a value for '${p.name}'`,
+          callSpan,
+          paramsHint(decl),
+        ),
+      );
       ok = false;
     }
   }
@@ -293,13 +470,25 @@ function paramsHint(decl: BlockDecl): string {
   return `block ${decl.name}(${decl.params.map((p) => p.name + (p.default ? " = …" : "")).join(", ")})`;
 }
 
-function instantiateBlock(decl: BlockDecl, args: CallArg[], stride: number, env: Env, span: Span, out: Diagnostic[], stage: string) {
+function instantiateBlock(
+  decl: BlockDecl,
+  args: CallArg[],
+  stride: number,
+  env: Env,
+  span: Span,
+  out: Diagnostic[],
+  stage: string,
+) {
   const local = bindBlockArgs(decl, args, stride, env, span, out, stage);
   if (!local) return null;
   return blockBody(decl, local, out);
 }
 
-export function blockBody(decl: BlockDecl, local: Env, out: Diagnostic[]): { type: string; layers: LayerSpec[]; post: "relu" | "none" } {
+export function blockBody(
+  decl: BlockDecl,
+  local: Env,
+  out: Diagnostic[],
+): { type: string; layers: LayerSpec[]; post: "relu" | "none" } {
   const layers: LayerSpec[] = [];
   let post: "relu" | "none" = "relu";
   for (const c of decl.body) {

@@ -9,7 +9,14 @@ export type Shape = number[];
 
 export type IrOp =
   | { op: "input" }
-  | { op: "conv"; kernel: [number, number]; filters: number; stride: number; padding: "same" | "valid"; bias: boolean }
+  | {
+      op: "conv";
+      kernel: [number, number];
+      filters: number;
+      stride: number;
+      padding: "same" | "valid";
+      bias: boolean;
+    }
   | { op: "zeropad"; pad: number }
   | { op: "bn" }
   | { op: "relu" }

@@ -17,14 +17,23 @@ interface LayerInfo {
 
 export const LAYERS: Record<string, LayerInfo> = {
   conv: {
-    usage: "conv KxK, CHANNELS [, stride S] [, pad same|valid|P] [, bn none] [, relu none] [, bias]",
+    usage:
+      "conv KxK, CHANNELS [, stride S] [, pad same|valid|P] [, bn none] [, relu none] [, bias]",
     options: ["stride", "pad", "bn", "relu", "bias"],
     where: ["stem", "block", "head"],
   },
   bn: { usage: "bn", options: [], where: ["stem", "block", "head"] },
   relu: { usage: "relu", options: [], where: ["stem", "block", "head"] },
-  maxpool: { usage: "maxpool KxK [, stride S] [, pad same|valid|P]", options: ["stride", "pad"], where: ["stem", "block", "head"] },
-  avgpool: { usage: "avgpool KxK [, stride S] [, pad same|valid|P]", options: ["stride", "pad"], where: ["stem", "block", "head"] },
+  maxpool: {
+    usage: "maxpool KxK [, stride S] [, pad same|valid|P]",
+    options: ["stride", "pad"],
+    where: ["stem", "block", "head"],
+  },
+  avgpool: {
+    usage: "avgpool KxK [, stride S] [, pad same|valid|P]",
+    options: ["stride", "pad"],
+    where: ["stem", "block", "head"],
+  },
   global: { usage: "global avgpool | global maxpool", options: [], where: ["stem", "head"] },
   fc: { usage: "fc UNITS", options: [], where: ["head"] },
   softmax: { usage: "softmax", options: [], where: ["head"] },
@@ -35,30 +44,66 @@ export const LAYERS: Record<string, LayerInfo> = {
 export type ParsedLayer = LayerSpec | { op: "post"; value: "relu" | "none"; span: Span };
 
 /** Turns one command into a layer, reporting RN104 (unknown layer), RN105 (bad arguments), RN130 (wrong place). */
-export function parseLayer(cmd: Command, env: Env, where: LayerContext, out: Diagnostic[]): ParsedLayer | null {
+export function parseLayer(
+  cmd: Command,
+  env: Env,
+  where: LayerContext,
+  out: Diagnostic[],
+): ParsedLayer | null {
   const info = LAYERS[cmd.name];
   if (!info) {
     const here = Object.keys(LAYERS).filter((k) => LAYERS[k].where.includes(where));
-    out.push(error("RN104", `unknown layer '${cmd.name}'`, cmd.nameSpan, didYouMean(cmd.name, here) ?? `layers allowed in a ${where}: ${here.join(", ")}`));
+    out.push(
+      error(
+        "RN104",
+        `unknown layer '${cmd.name}'`,
+        cmd.nameSpan,
+        didYouMean(cmd.name, here) ?? `layers allowed in a ${where}: ${here.join(", ")}`,
+      ),
+    );
     return null;
   }
   // `global avgpool fc 10`: a layer name inside the arguments means a missing line break.
   for (const a of cmd.args) {
     for (const it of a.items.slice(1)) {
-      if (it.kind === "expr" && it.expr.kind === "var" && LAYERS[it.expr.name] && !env.has(it.expr.name) && !info.options.includes(it.expr.name)) {
-        out.push(error("RN105", `'${it.expr.name}' looks like the next layer, but it is read as an argument of '${cmd.name}'`, it.span, "put each layer on its own line, or separate them with ';'"));
+      if (
+        it.kind === "expr" &&
+        it.expr.kind === "var" &&
+        LAYERS[it.expr.name] &&
+        !env.has(it.expr.name) &&
+        !info.options.includes(it.expr.name)
+      ) {
+        out.push(
+          error(
+            "RN105",
+            `'${it.expr.name}' looks like the next layer, but it is read as an argument of '${cmd.name}'`,
+            it.span,
+            "put each layer on its own line, or separate them with ';'",
+          ),
+        );
         return null;
       }
     }
   }
   if (!info.where.includes(where)) {
     out.push(
-      error("RN130", `'${cmd.name}' is not allowed in a ${where}`, cmd.nameSpan, placeHint(cmd.name)),
+      error(
+        "RN130",
+        `'${cmd.name}' is not allowed in a ${where}`,
+        cmd.nameSpan,
+        placeHint(cmd.name),
+      ),
     );
     return null;
   }
   if (cmd.label && where !== "stem") {
-    out.push(error("RN130", `group labels ('${cmd.label.name}:') are only allowed in a stem`, cmd.label.span));
+    out.push(
+      error(
+        "RN130",
+        `group labels ('${cmd.label.name}:') are only allowed in a stem`,
+        cmd.label.span,
+      ),
+    );
   }
   const p = new ArgReader(cmd, info, env, out);
   const span = cmd.span;
@@ -107,7 +152,8 @@ export function parseLayer(cmd: Command, env: Env, where: LayerContext, out: Dia
 }
 
 function placeHint(name: string): string {
-  if (name === "fc" || name === "softmax" || name === "flatten") return "put it in the model's `head { ... }`";
+  if (name === "fc" || name === "softmax" || name === "flatten")
+    return "put it in the model's `head { ... }`";
   if (name === "post") return "`post` says what follows a block's addition; use it inside `block`";
   if (name === "global") return "global pooling belongs in the head";
   return "";
@@ -129,7 +175,8 @@ class ArgReader {
     for (const a of cmd.args) {
       const first = a.items[0];
       const key = first.kind === "expr" && first.expr.kind === "var" ? first.expr.name : null;
-      const isOption = key !== null && (a.items.length > 1 || (info.options.includes(key) && !env.has(key)));
+      const isOption =
+        key !== null && (a.items.length > 1 || (info.options.includes(key) && !env.has(key)));
       if (isOption) {
         if (!info.options.includes(key!)) {
           this.report(
@@ -147,7 +194,12 @@ class ArgReader {
         this.options.set(key!, a);
       } else {
         if (this.options.size > 0) {
-          this.report("RN105", `positional argument after options in '${cmd.name}'`, a.span, `usage: ${info.usage}`);
+          this.report(
+            "RN105",
+            `positional argument after options in '${cmd.name}'`,
+            a.span,
+            `usage: ${info.usage}`,
+          );
           continue;
         }
         this.positional.push(a);
@@ -162,7 +214,12 @@ class ArgReader {
 
   private single(a: Arg, what: string): Item | null {
     if (a.items.length !== 1) {
-      this.report("RN105", `expected one value for the ${what}`, a.span, `usage: ${this.info.usage}`);
+      this.report(
+        "RN105",
+        `expected one value for the ${what}`,
+        a.span,
+        `usage: ${this.info.usage}`,
+      );
       return null;
     }
     return a.items[0];
@@ -171,7 +228,12 @@ class ArgReader {
   kernel(i: number, what: string): [number, number] | null {
     const a = this.positional[i];
     if (!a) {
-      this.report("RN105", `'${this.cmd.name}' needs a ${what}`, this.cmd.nameSpan, `usage: ${this.info.usage}`);
+      this.report(
+        "RN105",
+        `'${this.cmd.name}' needs a ${what}`,
+        this.cmd.nameSpan,
+        `usage: ${this.info.usage}`,
+      );
       return null;
     }
     const it = this.single(a, what);
@@ -199,13 +261,23 @@ class ArgReader {
   int(i: number, what: string): number | null {
     const a = this.positional[i];
     if (!a) {
-      this.report("RN105", `'${this.cmd.name}' needs a ${what}`, this.cmd.nameSpan, `usage: ${this.info.usage}`);
+      this.report(
+        "RN105",
+        `'${this.cmd.name}' needs a ${what}`,
+        this.cmd.nameSpan,
+        `usage: ${this.info.usage}`,
+      );
       return null;
     }
     const it = this.single(a, what);
     if (!it) return null;
     if (it.kind !== "expr") {
-      this.report("RN105", `expected a number for the ${what}`, it.span, `usage: ${this.info.usage}`);
+      this.report(
+        "RN105",
+        `expected a number for the ${what}`,
+        it.span,
+        `usage: ${this.info.usage}`,
+      );
       return null;
     }
     return positiveInt(evaluate(it.expr, this.env, this.out), what, it.span, this.out);
@@ -251,14 +323,22 @@ class ArgReader {
   padding(): Padding {
     const it = this.optionValue("pad");
     if (!it) return "same";
-    if (it.kind === "expr" && it.expr.kind === "var" && (it.expr.name === "same" || it.expr.name === "valid")) {
+    if (
+      it.kind === "expr" &&
+      it.expr.kind === "var" &&
+      (it.expr.name === "same" || it.expr.name === "valid")
+    ) {
       return it.expr.name;
     }
     if (it.kind === "expr") {
       const v = evaluate(it.expr, this.env, this.out);
       if (v === null) return "same";
       if (!Number.isInteger(v) || v < 0) {
-        this.report("RN120", `padding must be 'same', 'valid' or a whole number >= 0, got ${v}`, it.span);
+        this.report(
+          "RN120",
+          `padding must be 'same', 'valid' or a whole number >= 0, got ${v}`,
+          it.span,
+        );
         return "same";
       }
       return v;
@@ -286,14 +366,25 @@ class ArgReader {
     this.used.add(name);
     if (a.items.length === 1) return true;
     const v = a.items[1];
-    if (a.items.length === 2 && v.kind === "expr" && v.expr.kind === "var" && v.expr.name === "none") return false;
+    if (
+      a.items.length === 2 &&
+      v.kind === "expr" &&
+      v.expr.kind === "var" &&
+      v.expr.name === "none"
+    )
+      return false;
     this.report("RN105", `'${name}' takes no value (or 'none')`, a.span);
     return false;
   }
 
   done(maxPositional: number) {
     for (let i = maxPositional; i < this.positional.length; i++) {
-      this.report("RN105", `'${this.cmd.name}' takes ${maxPositional === 0 ? "no arguments" : `${maxPositional} argument${maxPositional > 1 ? "s" : ""} before its options`}`, this.positional[i].span, `usage: ${this.info.usage}`);
+      this.report(
+        "RN105",
+        `'${this.cmd.name}' takes ${maxPositional === 0 ? "no arguments" : `${maxPositional} argument${maxPositional > 1 ? "s" : ""} before its options`}`,
+        this.positional[i].span,
+        `usage: ${this.info.usage}`,
+      );
     }
   }
 }

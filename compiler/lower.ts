@@ -16,7 +16,10 @@ export function lower(g: IrGraph, opts: LowerOptions = {}): tfl.LayersModel {
   const out: tfl.SymbolicTensor[] = [];
   let seed = opts.seed;
   const nextSeed = () => (seed === undefined ? undefined : seed++);
-  const init: Init = opts.init === "zeros" ? () => tfl.initializers.zeros() : () => tfl.initializers.heNormal({ seed: nextSeed() });
+  const init: Init =
+    opts.init === "zeros"
+      ? () => tfl.initializers.zeros()
+      : () => tfl.initializers.heNormal({ seed: nextSeed() });
   const input = tfl.input({ shape: g.input, name: "input" });
   for (const n of g.nodes) {
     if (n.op === "input") {
@@ -56,9 +59,19 @@ function layerFor(n: IrNode, init: Init): tfl.layers.Layer {
     case "relu":
       return tfl.layers.reLU({ name });
     case "maxpool":
-      return tfl.layers.maxPooling2d({ name, poolSize: n.pool, strides: n.stride, padding: n.padding });
+      return tfl.layers.maxPooling2d({
+        name,
+        poolSize: n.pool,
+        strides: n.stride,
+        padding: n.padding,
+      });
     case "avgpool":
-      return tfl.layers.averagePooling2d({ name, poolSize: n.pool, strides: n.stride, padding: n.padding });
+      return tfl.layers.averagePooling2d({
+        name,
+        poolSize: n.pool,
+        strides: n.stride,
+        padding: n.padding,
+      });
     case "globalavg":
       return tfl.layers.globalAveragePooling2d({ name });
     case "globalmax":
@@ -80,5 +93,8 @@ function layerFor(n: IrNode, init: Init): tfl.layers.Layer {
 
 /** Trainable parameters of a lowered model (BN moving statistics excluded). */
 export function trainableParams(m: tfl.LayersModel): number {
-  return m.trainableWeights.reduce((s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+  return m.trainableWeights.reduce(
+    (s, w) => s + w.shape.reduce((a: number, b) => a * (b ?? 1), 1),
+    0,
+  );
 }

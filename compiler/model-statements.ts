@@ -5,7 +5,16 @@ import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 import { where } from "./program.js";
 
-export const MODEL_STATEMENTS = ["input", "shortcut", "stem", "variants", "stages", "stage", "head", "train"];
+export const MODEL_STATEMENTS = [
+  "input",
+  "shortcut",
+  "stem",
+  "variants",
+  "stages",
+  "stage",
+  "head",
+  "train",
+];
 
 type Of<K extends ModelStmt["kind"]> = Extract<ModelStmt, { kind: K }>;
 
@@ -20,14 +29,24 @@ export interface MergedModel {
   train: Command[];
 }
 
-export function mergeModel(decl: ModelDecl, models: Map<string, ModelDecl>, out: Diagnostic[]): MergedModel | null {
+export function mergeModel(
+  decl: ModelDecl,
+  models: Map<string, ModelDecl>,
+  out: Diagnostic[],
+): MergedModel | null {
   const chain: ModelDecl[] = [];
   let cur: ModelDecl | undefined = decl;
   const seen = new Set<string>();
   while (cur) {
     if (seen.has(cur.name)) {
       const cycle = [...chain].reverse().map((m) => m.name);
-      out.push(error("RN107", `model '${decl.name}' extends itself: ${[...cycle, cur.name].join(" -> ")}`, decl.parent?.span ?? decl.nameSpan));
+      out.push(
+        error(
+          "RN107",
+          `model '${decl.name}' extends itself: ${[...cycle, cur.name].join(" -> ")}`,
+          decl.parent?.span ?? decl.nameSpan,
+        ),
+      );
       return null;
     }
     seen.add(cur.name);
@@ -36,13 +55,28 @@ export function mergeModel(decl: ModelDecl, models: Map<string, ModelDecl>, out:
     const parent = models.get(cur.parent.name);
     if (!parent) {
       out.push(
-        error("RN107", `unknown model '${cur.parent.name}' in extends`, cur.parent.span, didYouMean(cur.parent.name, models.keys()) ?? "the parent must be defined in this file or in a file it uses"),
+        error(
+          "RN107",
+          `unknown model '${cur.parent.name}' in extends`,
+          cur.parent.span,
+          didYouMean(cur.parent.name, models.keys()) ??
+            "the parent must be defined in this file or in a file it uses",
+        ),
       );
       return null;
     }
     cur = parent;
   }
-  const m: MergedModel = { decl, input: null, shortcut: null, stem: null, variants: null, stages: [], head: null, train: [] };
+  const m: MergedModel = {
+    decl,
+    input: null,
+    shortcut: null,
+    stem: null,
+    variants: null,
+    stages: [],
+    head: null,
+    train: [],
+  };
   let unknown = false;
   for (const d of chain) {
     const own = ownStatements(d, out);
@@ -64,10 +98,18 @@ export function mergeModel(decl: ModelDecl, models: Map<string, ModelDecl>, out:
     ok = false;
     // A misspelt statement (RN010) is the likelier story: say that alone.
     if (unknown) return;
-    out.push(error("RN012", `model '${decl.name}' has no ${what}`, decl.nameSpan, `add e.g. \`${example}\``));
+    out.push(
+      error(
+        "RN012",
+        `model '${decl.name}' has no ${what}`,
+        decl.nameSpan,
+        `add e.g. \`${example}\``,
+      ),
+    );
   };
   if (!m.input) missing("input", "input 224x224x3");
-  if (m.stages.length === 0) missing("stages", "stages conv2..conv5 widths [64, 128, 256, 512] strides [1, 2, 2, 2]");
+  if (m.stages.length === 0)
+    missing("stages", "stages conv2..conv5 widths [64, 128, 256, 512] strides [1, 2, 2, 2]");
   if (!m.head) missing("head", "head { global avgpool; fc 1000; softmax }");
   return ok ? m : null;
 }
@@ -87,7 +129,14 @@ function ownStatements(d: ModelDecl, out: Diagnostic[]) {
   const once = (k: "input" | "shortcut" | "stem" | "variants" | "head", s: { span: Span }) => {
     const prev = r[k] as { span: Span } | null;
     if (prev) {
-      out.push(error("RN011", `model '${d.name}' has two '${k}' statements`, s.span, `the first is at ${where(prev.span)}`));
+      out.push(
+        error(
+          "RN011",
+          `model '${d.name}' has two '${k}' statements`,
+          s.span,
+          `the first is at ${where(prev.span)}`,
+        ),
+      );
       return;
     }
     (r as Record<string, unknown>)[k] = s;
@@ -111,7 +160,12 @@ function ownStatements(d: ModelDecl, out: Diagnostic[]) {
       case "unknown":
         r.unknown = true;
         out.push(
-          error("RN010", `unknown model statement '${s.name}'`, s.nameSpan, didYouMean(s.name, MODEL_STATEMENTS) ?? `a model holds: ${MODEL_STATEMENTS.join(", ")}`),
+          error(
+            "RN010",
+            `unknown model statement '${s.name}'`,
+            s.nameSpan,
+            didYouMean(s.name, MODEL_STATEMENTS) ?? `a model holds: ${MODEL_STATEMENTS.join(", ")}`,
+          ),
         );
     }
   }

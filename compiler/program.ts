@@ -29,7 +29,10 @@ export interface Program {
 export function preludePath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // From sources (compiler/) and from the build (dist/compiler/).
-  for (const p of [resolve(here, "../grammar/prelude.resnet"), resolve(here, "../../grammar/prelude.resnet")]) {
+  for (const p of [
+    resolve(here, "../grammar/prelude.resnet"),
+    resolve(here, "../../grammar/prelude.resnet"),
+  ]) {
     if (existsSync(p)) return p;
   }
   throw new Error(`internal: prelude.resnet not found near ${here}`);
@@ -70,7 +73,12 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
     if (stack.includes(path)) {
       const chain = [...stack.slice(stack.indexOf(path)), path].map(short).join(" -> ");
       prog.diagnostics.push(
-        error("RN004", `import cycle: ${chain}`, from, "a file cannot use itself, directly or through other files"),
+        error(
+          "RN004",
+          `import cycle: ${chain}`,
+          from,
+          "a file cannot use itself, directly or through other files",
+        ),
       );
       return;
     }
@@ -80,10 +88,22 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
         text = readFileSync(path, "utf8");
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" ? "permission denied" : String((e as Error).message);
+        const reason =
+          code === "ENOENT"
+            ? "no such file"
+            : code === "EISDIR"
+              ? "it is a directory"
+              : code === "EACCES"
+                ? "permission denied"
+                : String((e as Error).message);
         prog.importFailed = true;
         prog.diagnostics.push(
-          error("RN003", `cannot read imported file '${short(path)}': ${reason}`, from, "paths in `use` are relative to the file that uses them"),
+          error(
+            "RN003",
+            `cannot read imported file '${short(path)}': ${reason}`,
+            from,
+            "paths in `use` are relative to the file that uses them",
+          ),
         );
         return;
       }
@@ -101,7 +121,12 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
       const prev = userBlocks.get(b.name);
       if (prev) {
         prog.diagnostics.push(
-          error("RN102", `block '${b.name}' is defined twice`, b.nameSpan, `the first definition is at ${where(prev.nameSpan)}`),
+          error(
+            "RN102",
+            `block '${b.name}' is defined twice`,
+            b.nameSpan,
+            `the first definition is at ${where(prev.nameSpan)}`,
+          ),
         );
         continue;
       }
@@ -112,7 +137,12 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
       const prev = prog.models.get(m.name);
       if (prev) {
         prog.diagnostics.push(
-          error("RN102", `model '${m.name}' is defined twice`, m.nameSpan, `the first definition is at ${where(prev.nameSpan)}`),
+          error(
+            "RN102",
+            `model '${m.name}' is defined twice`,
+            m.nameSpan,
+            `the first definition is at ${where(prev.nameSpan)}`,
+          ),
         );
         continue;
       }
@@ -120,7 +150,9 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
     }
   }
   // A model defined twice is checked once, as its first definition (the second is RN102).
-  prog.entryModels = (prog.files.get(entry)?.models ?? []).filter((m) => prog.models.get(m.name) === m);
+  prog.entryModels = (prog.files.get(entry)?.models ?? []).filter(
+    (m) => prog.models.get(m.name) === m,
+  );
   return prog;
 }
 

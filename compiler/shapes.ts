@@ -64,7 +64,9 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
       g.blocks += sec.blocks.length;
       const first = sec.blocks[0];
       if (first) {
-        g.description.push(`[${first.layers.map((l) => describeLayer(l, false)).join("; ")}] x ${sec.blocks.length}`);
+        g.description.push(
+          `[${first.layers.map((l) => describeLayer(l, false)).join("; ")}] x ${sec.blocks.length}`,
+        );
         g.shortcut = first.shortcut;
         g.blockType = first.type;
       }
@@ -74,7 +76,12 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
   const head = inst.sections[inst.sections.length - 1];
   if (logits < 0) {
     out.push(
-      error("RN206", `the head of '${inst.name}' has no fc layer${ctx.variantNote}`, head.kind === "layers" && head.layers[0] ? head.layers[0].span : inst.headSpan, "end the head with the classifier, e.g. `head { global avgpool; fc 1000; softmax }`"),
+      error(
+        "RN206",
+        `the head of '${inst.name}' has no fc layer${ctx.variantNote}`,
+        head.kind === "layers" && head.layers[0] ? head.layers[0].span : inst.headSpan,
+        "end the head with the classifier, e.g. `head { global avgpool; fc 1000; softmax }`",
+      ),
     );
   } else if (ctx.nodes[logits].name !== "logits") {
     // The classifier's name is fixed so that training can find the class scores.
@@ -83,13 +90,37 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
   const output = ctx.nodes.length - 1;
   const last = ctx.nodes[output];
   if (logits >= 0 && last.op !== "fc" && last.op !== "softmax") {
-    out.push(error("RN206", `the head must end with fc (or fc then softmax), but ends with '${last.op}'${ctx.variantNote}`, last.span, "the class scores are the model's output"));
+    out.push(
+      error(
+        "RN206",
+        `the head must end with fc (or fc then softmax), but ends with '${last.op}'${ctx.variantNote}`,
+        last.span,
+        "the class scores are the model's output",
+      ),
+    );
   }
   if (out.length > before) return null;
-  return { name: inst.name, variant: inst.variant, input: inst.input, nodes: ctx.nodes, groups: groups.filter((g) => g.name !== "input"), logits, output, recipe: inst.recipe };
+  return {
+    name: inst.name,
+    variant: inst.variant,
+    input: inst.input,
+    nodes: ctx.nodes,
+    groups: groups.filter((g) => g.name !== "input"),
+    logits,
+    output,
+    recipe: inst.recipe,
+  };
 }
 
-function add(ctx: Ctx, op: IrOp, inputs: number[], shape: Shape, span: Span | null, base: string, extra: Partial<IrNode> = {}): number {
+function add(
+  ctx: Ctx,
+  op: IrOp,
+  inputs: number[],
+  shape: Shape,
+  span: Span | null,
+  base: string,
+  extra: Partial<IrNode> = {},
+): number {
   const prefix = ctx.block ?? (ctx.group === "head" || ctx.group === "input" ? "" : ctx.group);
   const key = `${prefix}/${base}`;
   const n = (ctx.names.get(key) ?? 0) + 1;
@@ -125,7 +156,15 @@ function uniqueName(ctx: Ctx, name: string): string {
   return n;
 }
 
-function spatial(ctx: Ctx, inp: Shape, k: [number, number], stride: number, pad: LayerSpec extends never ? never : "same" | "valid" | number, span: Span, what: string): Shape | null {
+function spatial(
+  ctx: Ctx,
+  inp: Shape,
+  k: [number, number],
+  stride: number,
+  pad: LayerSpec extends never ? never : "same" | "valid" | number,
+  span: Span,
+  what: string,
+): Shape | null {
   const [h, w] = inp;
   const dims = [h, w].map((x, i) => {
     if (pad === "same") return x / stride;
@@ -133,15 +172,28 @@ function spatial(ctx: Ctx, inp: Shape, k: [number, number], stride: number, pad:
     return Math.floor((x + 2 * p - k[i]) / stride) + 1;
   });
   const where = ctx.block ?? ctx.group;
-  const at = ctx.blockSpan && ctx.blockSpan.file !== span.file ? ` (${what} at ${fileLine(span)})` : "";
+  const at =
+    ctx.blockSpan && ctx.blockSpan.file !== span.file ? ` (${what} at ${fileLine(span)})` : "";
   if (ctx.blockSpan) span = ctx.blockSpan;
   if (dims.some((d) => d < 1)) {
-    ctx.out.push(error("RN202", `${what} makes the feature map smaller than 1x1 in ${where}: ${h}x${w} input, ${k[0]}x${k[1]} window, stride ${stride}${at}${ctx.variantNote}`, span, "the input is too small for this many downsamplings: use a larger input or fewer stride-2 stages"));
+    ctx.out.push(
+      error(
+        "RN202",
+        `${what} makes the feature map smaller than 1x1 in ${where}: ${h}x${w} input, ${k[0]}x${k[1]} window, stride ${stride}${at}${ctx.variantNote}`,
+        span,
+        "the input is too small for this many downsamplings: use a larger input or fewer stride-2 stages",
+      ),
+    );
     return null;
   }
   if (dims.some((d) => !Number.isInteger(d))) {
     ctx.out.push(
-      error("RN202", `stride ${stride} does not divide the ${h}x${w} feature map in ${where}: the output would be ${dims.map((d) => +d.toFixed(2)).join("x")}${at}${ctx.variantNote}`, span, "make the input size divisible by the product of the strides up to here"),
+      error(
+        "RN202",
+        `stride ${stride} does not divide the ${h}x${w} feature map in ${where}: the output would be ${dims.map((d) => +d.toFixed(2)).join("x")}${at}${ctx.variantNote}`,
+        span,
+        "make the input size divisible by the product of the strides up to here",
+      ),
     );
     return null;
   }
@@ -167,16 +219,51 @@ function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number
       let padding: "same" | "valid" = "same";
       if (l.pad !== "same") {
         padding = "valid";
-        if (typeof l.pad === "number" && l.pad > 0) src = add(ctx, { op: "zeropad", pad: l.pad }, [x], [h + 2 * l.pad, w + 2 * l.pad, c], l.span, "pad");
+        if (typeof l.pad === "number" && l.pad > 0)
+          src = add(
+            ctx,
+            { op: "zeropad", pad: l.pad },
+            [x],
+            [h + 2 * l.pad, w + 2 * l.pad, c],
+            l.span,
+            "pad",
+          );
       }
-      const dims = spatial(ctx, inp, l.kernel, l.stride, l.pad, l.span, `conv ${l.kernel.join("x")}`);
+      const dims = spatial(
+        ctx,
+        inp,
+        l.kernel,
+        l.stride,
+        l.pad,
+        l.span,
+        `conv ${l.kernel.join("x")}`,
+      );
       const shape = dims ? [dims[0], dims[1], l.filters] : [h, w, l.filters];
-      let y = add(ctx, { op: "conv", kernel: l.kernel, filters: l.filters, stride: l.stride, padding, bias: l.bias }, [src], shape, l.span, "conv", {
-        params: l.kernel[0] * l.kernel[1] * c * l.filters + (l.bias ? l.filters : 0),
-        madds: shape[0] * shape[1] * l.kernel[0] * l.kernel[1] * c * l.filters,
-        weighted: main,
-      });
-      if (l.bn) y = add(ctx, { op: "bn" }, [y], shape, l.span, "bn", { params: 2 * l.filters, state: 2 * l.filters });
+      let y = add(
+        ctx,
+        {
+          op: "conv",
+          kernel: l.kernel,
+          filters: l.filters,
+          stride: l.stride,
+          padding,
+          bias: l.bias,
+        },
+        [src],
+        shape,
+        l.span,
+        "conv",
+        {
+          params: l.kernel[0] * l.kernel[1] * c * l.filters + (l.bias ? l.filters : 0),
+          madds: shape[0] * shape[1] * l.kernel[0] * l.kernel[1] * c * l.filters,
+          weighted: main,
+        },
+      );
+      if (l.bn)
+        y = add(ctx, { op: "bn" }, [y], shape, l.span, "bn", {
+          params: 2 * l.filters,
+          state: 2 * l.filters,
+        });
       if (l.relu) y = add(ctx, { op: "relu" }, [y], shape, l.span, "relu");
       return y;
     }
@@ -193,10 +280,25 @@ function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number
       let padding: "same" | "valid" = "same";
       if (l.pad !== "same") {
         padding = "valid";
-        if (typeof l.pad === "number" && l.pad > 0) src = add(ctx, { op: "zeropad", pad: l.pad }, [x], [inp[0] + 2 * l.pad, inp[1] + 2 * l.pad, inp[2]], l.span, "pad");
+        if (typeof l.pad === "number" && l.pad > 0)
+          src = add(
+            ctx,
+            { op: "zeropad", pad: l.pad },
+            [x],
+            [inp[0] + 2 * l.pad, inp[1] + 2 * l.pad, inp[2]],
+            l.span,
+            "pad",
+          );
       }
       const dims = spatial(ctx, inp, l.pool, l.stride, l.pad, l.span, l.op);
-      return add(ctx, { op: l.op, pool: l.pool, stride: l.stride, padding }, [src], dims ? [dims[0], dims[1], inp[2]] : inp, l.span, l.op === "maxpool" ? "maxpool" : "avgpool");
+      return add(
+        ctx,
+        { op: l.op, pool: l.pool, stride: l.stride, padding },
+        [src],
+        dims ? [dims[0], dims[1], inp[2]] : inp,
+        l.span,
+        l.op === "maxpool" ? "maxpool" : "avgpool",
+      );
     }
     case "globalavg":
     case "globalmax":
@@ -206,7 +308,14 @@ function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number
       return add(ctx, { op: "flatten" }, [x], [inp.reduce((a, b) => a * b, 1)], l.span, "flatten");
     case "fc": {
       if (!isFlat(inp)) {
-        ctx.out.push(error("RN203", `fc needs a flat input, but gets a feature map of ${shapeText(inp)}${ctx.variantNote}`, l.span, "put `global avgpool` (the paper) or `flatten` before it"));
+        ctx.out.push(
+          error(
+            "RN203",
+            `fc needs a flat input, but gets a feature map of ${shapeText(inp)}${ctx.variantNote}`,
+            l.span,
+            "put `global avgpool` (the paper) or `flatten` before it",
+          ),
+        );
         return add(ctx, { op: "fc", units: l.units }, [x], [l.units], l.span, "fc");
       }
       return add(ctx, { op: "fc", units: l.units }, [x], [l.units], l.span, "fc", {
@@ -221,8 +330,16 @@ function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number
 }
 
 function needsMap(ctx: Ctx, l: LayerSpec, x: number): number {
-  const name = l.op === "globalavg" ? "global avgpool" : l.op === "globalmax" ? "global maxpool" : l.op;
-  ctx.out.push(error("RN203", `${name} needs an HxWxC feature map, but gets a flat vector of ${ctx.nodes[x].shape[0]}${ctx.variantNote}`, l.span, "convolutions and pooling go before `global avgpool`/`flatten`"));
+  const name =
+    l.op === "globalavg" ? "global avgpool" : l.op === "globalmax" ? "global maxpool" : l.op;
+  ctx.out.push(
+    error(
+      "RN203",
+      `${name} needs an HxWxC feature map, but gets a flat vector of ${ctx.nodes[x].shape[0]}${ctx.variantNote}`,
+      l.span,
+      "convolutions and pooling go before `global avgpool`/`flatten`",
+    ),
+  );
   return x;
 }
 
@@ -246,27 +363,55 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
       const okStride = Number.isInteger(s) && s >= 1 && inp[1] / outShape[1] === s;
       if (!okStride) {
         ctx.out.push(
-          error("RN201", `residual addition in ${where} cannot match shapes: the block maps ${shapeText(inp)} to ${shapeText(outShape)}, which no whole stride gives${ctx.variantNote}`, b.span, "a block may only keep the size or divide it by its stride"),
+          error(
+            "RN201",
+            `residual addition in ${where} cannot match shapes: the block maps ${shapeText(inp)} to ${shapeText(outShape)}, which no whole stride gives${ctx.variantNote}`,
+            b.span,
+            "a block may only keep the size or divide it by its stride",
+          ),
         );
         sc = null;
       } else if (mode === "A") {
         if (outShape[2] < inp[2]) {
           ctx.out.push(
-            error("RN204", `option A cannot reduce channels in ${where}: ${inp[2]} -> ${outShape[2]}; zero padding only adds channels${ctx.variantNote}`, b.span, "use `shortcut B` (a 1x1 projection) for this stage"),
+            error(
+              "RN204",
+              `option A cannot reduce channels in ${where}: ${inp[2]} -> ${outShape[2]}; zero padding only adds channels${ctx.variantNote}`,
+              b.span,
+              "use `shortcut B` (a 1x1 projection) for this stage",
+            ),
           );
           sc = null;
         } else {
           ctx.branch = "shortcut";
-          sc = add(ctx, { op: "shortcutA", stride: s, padChannels: outShape[2] - inp[2] }, [x], outShape, b.span, "shortcut");
+          sc = add(
+            ctx,
+            { op: "shortcutA", stride: s, padChannels: outShape[2] - inp[2] },
+            [x],
+            outShape,
+            b.span,
+            "shortcut",
+          );
         }
       } else {
         ctx.branch = "shortcut";
         const c = outShape[2];
-        const p = add(ctx, { op: "conv", kernel: [1, 1], filters: c, stride: s, padding: "same", bias: false }, [x], outShape, b.span, "proj", {
-          params: inp[2] * c,
-          madds: outShape[0] * outShape[1] * inp[2] * c,
+        const p = add(
+          ctx,
+          { op: "conv", kernel: [1, 1], filters: c, stride: s, padding: "same", bias: false },
+          [x],
+          outShape,
+          b.span,
+          "proj",
+          {
+            params: inp[2] * c,
+            madds: outShape[0] * outShape[1] * inp[2] * c,
+          },
+        );
+        sc = add(ctx, { op: "bn" }, [p], outShape, b.span, "proj_bn", {
+          params: 2 * c,
+          state: 2 * c,
         });
-        sc = add(ctx, { op: "bn" }, [p], outShape, b.span, "proj_bn", { params: 2 * c, state: 2 * c });
       }
     } else if (!same) {
       // identity, shapes differ
@@ -276,7 +421,9 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
           "RN201",
           `residual addition needs equal shapes, got ${shapeText(outShape)} (block) + ${shapeText(inp)} (shortcut) in ${where}${ctx.variantNote}`,
           b.span,
-          outShape[2] >= inp[2] ? "use `shortcut A` (zero-padding, no parameters) or `shortcut B` (1x1 projection)" : "use `shortcut B` (1x1 projection)",
+          outShape[2] >= inp[2]
+            ? "use `shortcut A` (zero-padding, no parameters) or `shortcut B` (1x1 projection)"
+            : "use `shortcut B` (1x1 projection)",
           `${stage} ${label}, but the shortcut is identity`,
         ),
       );
@@ -292,8 +439,12 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
 
 function changeText(a: Shape, b: Shape): string {
   const parts: string[] = [];
-  if (b[2] !== a[2]) parts.push(b[2] === 2 * a[2] ? "doubles the channels" : `changes the channels from ${a[2]} to ${b[2]}`);
-  if (b[0] !== a[0]) parts.push(a[0] === 2 * b[0] ? "halves the size" : `changes the size from ${a[0]} to ${b[0]}`);
+  if (b[2] !== a[2])
+    parts.push(
+      b[2] === 2 * a[2] ? "doubles the channels" : `changes the channels from ${a[2]} to ${b[2]}`,
+    );
+  if (b[0] !== a[0])
+    parts.push(a[0] === 2 * b[0] ? "halves the size" : `changes the size from ${a[0]} to ${b[0]}`);
   return parts.join(" and ");
 }
 

@@ -24,7 +24,12 @@ export class ShortcutA extends tfl.layers.Layer {
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const [b, h, w, c] = inputShape as tfl.Shape;
     const s = this.stride;
-    return [b, h === null ? null : Math.ceil(h / s), w === null ? null : Math.ceil(w / s), c === null ? null : c + this.padChannels];
+    return [
+      b,
+      h === null ? null : Math.ceil(h / s),
+      w === null ? null : Math.ceil(w / s),
+      c === null ? null : c + this.padChannels,
+    ];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -46,12 +51,27 @@ export function shortcutA(x: tf.Tensor4D, s: number, padChannels: number): tf.Te
     const [b, h, w, c] = y.shape;
     const ph = Math.ceil(h / s) * s - h;
     const pw = Math.ceil(w / s) * s - w;
-    if (ph || pw) y = tf.pad(y, [[0, 0], [0, ph], [0, pw], [0, 0]]);
+    if (ph || pw)
+      y = tf.pad(y, [
+        [0, 0],
+        [0, ph],
+        [0, pw],
+        [0, 0],
+      ]);
     const H = (h + ph) / s;
     const W = (w + pw) / s;
-    y = tf.reshape(tf.slice(tf.reshape(y, [b, H, s, W, s, c]), [0, 0, 0, 0, 0, 0], [b, H, 1, W, 1, c]), [b, H, W, c]);
+    y = tf.reshape(
+      tf.slice(tf.reshape(y, [b, H, s, W, s, c]), [0, 0, 0, 0, 0, 0], [b, H, 1, W, 1, c]),
+      [b, H, W, c],
+    );
   }
-  if (padChannels > 0) y = tf.pad(y, [[0, 0], [0, 0], [0, 0], [0, padChannels]]);
+  if (padChannels > 0)
+    y = tf.pad(y, [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, padChannels],
+    ]);
   return y;
 }
 

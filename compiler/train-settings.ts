@@ -30,14 +30,15 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
         const it = ctx.onlyItem(0);
         if (it?.kind === "string") r.data = it.value;
         else if (it?.kind === "expr" && it.expr.kind === "var") r.data = it.expr.name;
-        else if (it) ctx.bad(it.span, "data takes a source: mnist, \"cifar10:DIR\" or \"folder:DIR\"");
+        else if (it) ctx.bad(it.span, 'data takes a source: mnist, "cifar10:DIR" or "folder:DIR"');
         break;
       }
       case "sgd":
         for (const a of s.args) {
           const key = ctx.key(a);
           if (key === "momentum") r.momentum = ctx.range(a, 0, 1, "momentum", true) ?? r.momentum;
-          else if (key === "weight_decay") r.weightDecay = ctx.nonneg(a, "weight_decay") ?? r.weightDecay;
+          else if (key === "weight_decay")
+            r.weightDecay = ctx.nonneg(a, "weight_decay") ?? r.weightDecay;
           else if (key === "nesterov" && a.items.length === 1) r.nesterov = true;
           else ctx.unknownOption(a, ["momentum", "weight_decay", "nesterov"]);
         }
@@ -63,20 +64,42 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
         r.lr = ctx.positive(first, "learning rate") ?? r.lr;
         for (const a of rest) {
           // divide F at epochs [..] | divide F at iterations [..]
-          const words = a.items.map((i) => (i.kind === "expr" && i.expr.kind === "var" ? i.expr.name : null));
-          if (words[0] !== "divide" || words[2] !== "at" || a.items.length !== 5 || a.items[4].kind !== "list") {
-            ctx.bad(a.span, "expected 'divide F at epochs [E1, E2, ...]' or 'divide F at iterations [I1, ...]'");
+          const words = a.items.map((i) =>
+            i.kind === "expr" && i.expr.kind === "var" ? i.expr.name : null,
+          );
+          if (
+            words[0] !== "divide" ||
+            words[2] !== "at" ||
+            a.items.length !== 5 ||
+            a.items[4].kind !== "list"
+          ) {
+            ctx.bad(
+              a.span,
+              "expected 'divide F at epochs [E1, E2, ...]' or 'divide F at iterations [I1, ...]'",
+            );
             continue;
           }
           const f = ctx.num(a.items[1]);
           const unitWord = words[3];
-          const unit = unitWord === "epochs" || unitWord === "epoch" ? "epoch" : unitWord === "iterations" || unitWord === "iteration" ? "iteration" : null;
+          const unit =
+            unitWord === "epochs" || unitWord === "epoch"
+              ? "epoch"
+              : unitWord === "iterations" || unitWord === "iteration"
+                ? "iteration"
+                : null;
           if (!unit) {
             ctx.bad(a.items[3].span, `expected 'epochs' or 'iterations', got '${unitWord ?? "?"}'`);
             continue;
           }
           if (f !== null && f <= 1) {
-            out.push(error("RN140", `the learning rate must be divided by more than 1, got ${fmt(f)}`, a.items[1].span, "the paper divides by 10"));
+            out.push(
+              error(
+                "RN140",
+                `the learning rate must be divided by more than 1, got ${fmt(f)}`,
+                a.items[1].span,
+                "the paper divides by 10",
+              ),
+            );
             continue;
           }
           const list = a.items[4];
@@ -84,8 +107,18 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
           for (const e of list.items) {
             const v = evaluate(e, env, out);
             if (v === null) continue;
-            if (!Number.isInteger(v) || v < 1) out.push(error("RN140", `milestones must be positive whole numbers, got ${fmt(v)}`, e.span));
-            else if (ms.length && v <= ms[ms.length - 1]) out.push(error("RN140", `milestones must increase, got ${fmt(v)} after ${ms[ms.length - 1]}`, e.span));
+            if (!Number.isInteger(v) || v < 1)
+              out.push(
+                error("RN140", `milestones must be positive whole numbers, got ${fmt(v)}`, e.span),
+              );
+            else if (ms.length && v <= ms[ms.length - 1])
+              out.push(
+                error(
+                  "RN140",
+                  `milestones must increase, got ${fmt(v)} after ${ms[ms.length - 1]}`,
+                  e.span,
+                ),
+              );
             else ms.push(v);
           }
           schedule = { factor: f ? 1 / f : 0.1, unit, milestones: ms };
@@ -98,16 +131,23 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
           const key = ctx.key(a);
           if (key === "lr") w.lr = ctx.positive(a, "warm-up learning rate") ?? w.lr;
           else if (key === "iterations") w.iterations = ctx.posInt(a, "warm-up iterations") ?? 0;
-          else if (key === "until_error") w.untilTrainError = ctx.range(a, 0, 1, "until_error", false);
+          else if (key === "until_error")
+            w.untilTrainError = ctx.range(a, 0, 1, "until_error", false);
           else ctx.unknownOption(a, ["lr", "iterations", "until_error"]);
         }
         if (w.iterations === 0) ctx.bad(s.nameSpan, "warmup needs 'iterations N'");
-        r.warmup = { lr: w.lr, iterations: w.iterations, ...(w.untilTrainError !== undefined ? { untilTrainError: w.untilTrainError } : {}) };
+        r.warmup = {
+          lr: w.lr,
+          iterations: w.iterations,
+          ...(w.untilTrainError !== undefined ? { untilTrainError: w.untilTrainError } : {}),
+        };
         break;
       }
       case "stop": {
         const a = s.args[0];
-        const words = a?.items.map((i) => (i.kind === "expr" && i.expr.kind === "var" ? i.expr.name : null)) ?? [];
+        const words =
+          a?.items.map((i) => (i.kind === "expr" && i.expr.kind === "var" ? i.expr.name : null)) ??
+          [];
         if (!a || words[0] !== "at" || a.items.length !== 3 || s.args.length !== 1) {
           ctx.bad(a?.span ?? s.nameSpan, "expected 'stop at iteration N' or 'stop at epoch N'");
           break;
@@ -115,7 +155,9 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
         const v = ctx.num(a.items[2]);
         if (v === null) break;
         if (!Number.isInteger(v) || v < 1) {
-          out.push(error("RN140", `stop must be a positive whole number, got ${fmt(v)}`, a.items[2].span));
+          out.push(
+            error("RN140", `stop must be a positive whole number, got ${fmt(v)}`, a.items[2].span),
+          );
           break;
         }
         if (words[1] === "iteration" || words[1] === "iterations") r.stopIteration = v;
@@ -130,7 +172,14 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
           else if (key === "random_crop") r.augment.randomCrop = ctx.posInt(a, "random_crop") ?? 0;
           else if (key === "flip") {
             const w = a.items[1];
-            if (a.items.length === 1 || (a.items.length === 2 && w.kind === "expr" && w.expr.kind === "var" && w.expr.name === "horizontal")) r.augment.flip = true;
+            if (
+              a.items.length === 1 ||
+              (a.items.length === 2 &&
+                w.kind === "expr" &&
+                w.expr.kind === "var" &&
+                w.expr.name === "horizontal")
+            )
+              r.augment.flip = true;
             else ctx.bad(a.span, "write 'flip horizontal' (or just 'flip')");
           } else if (key === "scale") {
             const it = a.items[1];
@@ -142,7 +191,13 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
             const hi = evaluate(it.to, env, out);
             if (lo === null || hi === null) continue;
             if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi < lo) {
-              out.push(error("RN140", `scale must be whole sizes MIN..MAX with 1 <= MIN <= MAX, got ${fmt(lo)}..${fmt(hi)}`, it.span));
+              out.push(
+                error(
+                  "RN140",
+                  `scale must be whole sizes MIN..MAX with 1 <= MIN <= MAX, got ${fmt(lo)}..${fmt(hi)}`,
+                  it.span,
+                ),
+              );
               continue;
             }
             r.augment.scale = [lo, hi];
@@ -158,7 +213,13 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
       }
       default:
         out.push(
-          error("RN141", `unknown training setting '${s.name}'`, s.nameSpan, didYouMean(s.name, Object.keys(TRAIN_SETTINGS)) ?? `settings: ${Object.keys(TRAIN_SETTINGS).join(", ")}`),
+          error(
+            "RN141",
+            `unknown training setting '${s.name}'`,
+            s.nameSpan,
+            didYouMean(s.name, Object.keys(TRAIN_SETTINGS)) ??
+              `settings: ${Object.keys(TRAIN_SETTINGS).join(", ")}`,
+          ),
         );
     }
   }
@@ -185,7 +246,12 @@ class SettingReader {
   unknownOption(a: Arg, options: string[]) {
     const k = this.key(a);
     this.out.push(
-      error("RN141", `'${this.s.name}' has no option '${k ?? "?"}'`, a.items[0].span, (k && didYouMean(k, options)) || `usage: ${TRAIN_SETTINGS[this.s.name]}`),
+      error(
+        "RN141",
+        `'${this.s.name}' has no option '${k ?? "?"}'`,
+        a.items[0].span,
+        (k && didYouMean(k, options)) || `usage: ${TRAIN_SETTINGS[this.s.name]}`,
+      ),
     );
   }
 
@@ -241,7 +307,9 @@ class SettingReader {
     const x = this.value(a);
     if (!x || x.v === null) return null;
     if (!Number.isInteger(x.v) || x.v < 1) {
-      this.out.push(error("RN140", `${what} must be a positive whole number, got ${fmt(x.v)}`, x.span));
+      this.out.push(
+        error("RN140", `${what} must be a positive whole number, got ${fmt(x.v)}`, x.span),
+      );
       return null;
     }
     return x.v;
@@ -271,7 +339,13 @@ class SettingReader {
     const x = this.value(a);
     if (!x || x.v === null) return undefined;
     if (x.v < lo || (hiOpen ? x.v >= hi : x.v > hi)) {
-      this.out.push(error("RN140", `${what} must be in [${lo}, ${hi}${hiOpen ? ")" : "]"}, got ${fmt(x.v)}`, x.span));
+      this.out.push(
+        error(
+          "RN140",
+          `${what} must be in [${lo}, ${hi}${hiOpen ? ")" : "]"}, got ${fmt(x.v)}`,
+          x.span,
+        ),
+      );
       return undefined;
     }
     return x.v;

@@ -14,14 +14,25 @@ export interface Diagnostic {
   hint?: string;
 }
 
-export function error(code: string, message: string, span: Span | null, hint?: string, label?: string): Diagnostic {
+export function error(
+  code: string,
+  message: string,
+  span: Span | null,
+  hint?: string,
+  label?: string,
+): Diagnostic {
   const d: Diagnostic = { code, severity: "error", message, span };
   if (hint) d.hint = hint;
   if (label) d.label = label;
   return d;
 }
 
-export function warning(code: string, message: string, span: Span | null, hint?: string): Diagnostic {
+export function warning(
+  code: string,
+  message: string,
+  span: Span | null,
+  hint?: string,
+): Diagnostic {
   const d: Diagnostic = { code, severity: "warning", message, span };
   if (hint) d.hint = hint;
   return d;

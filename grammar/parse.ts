@@ -25,14 +25,29 @@ export function parseSource(path: string, text: string): ParseResult {
       error(
         "RN001",
         `unexpected character ${JSON.stringify(ch)}`,
-        { file: path, start: e.offset, end: e.offset + (e.length || 1), line: e.line ?? 1, col: e.column ?? 1 },
-        ch === "]" || ch === ")" ? "this bracket closes nothing: check the brackets before it" : undefined,
+        {
+          file: path,
+          start: e.offset,
+          end: e.offset + (e.length || 1),
+          line: e.line ?? 1,
+          col: e.column ?? 1,
+        },
+        ch === "]" || ch === ")"
+          ? "this bracket closes nothing: check the brackets before it"
+          : undefined,
       ),
     );
   }
   const tokens = lex.tokens.filter((t) => {
     if (t.tokenType.name !== "UnterminatedString") return true;
-    diagnostics.push(error("RN001", "unterminated string", builder.tokenSpan(t), 'close it with " on the same line'));
+    diagnostics.push(
+      error(
+        "RN001",
+        "unterminated string",
+        builder.tokenSpan(t),
+        'close it with " on the same line',
+      ),
+    );
     return false;
   });
   parser.input = tokens;
@@ -70,7 +85,12 @@ function syntaxDiagnostic(
     const before = text.slice(0, end);
     const line = before.split("\n").length;
     const col = end - (before.lastIndexOf("\n") + 1) + 1;
-    return error("RN002", e.message, { file: path, start: end, end: end + 1, line, col }, hintFor(e));
+    return error(
+      "RN002",
+      e.message,
+      { file: path, start: end, end: end + 1, line, col },
+      hintFor(e),
+    );
   }
   let message = e.message;
   const at = tokens.findIndex((x) => x.startOffset === t.startOffset);
@@ -85,9 +105,12 @@ function syntaxDiagnostic(
 function hintFor(e: IRecognitionException, prev?: IToken): string | undefined {
   const m = e.message;
   if (/expected '\}' but found end of file/.test(m)) return "a '{' is never closed";
-  if (/^expected a size/.test(m) && e.token.tokenType.name === "Integer") return "write sizes without spaces, e.g. 32x32x3";
-  if (e.token.tokenType.name === "NegNumber") return `'${e.token.image}' right after a space is a negative number; to subtract, write '- ${e.token.image.slice(1)}'`;
-  if (/found 'x'/.test(m) && prev && /^(Integer|Dims)$/.test(prev.tokenType.name)) return "write sizes without spaces, e.g. 3x3 or 224x224x3";
+  if (/^expected a size/.test(m) && e.token.tokenType.name === "Integer")
+    return "write sizes without spaces, e.g. 32x32x3";
+  if (e.token.tokenType.name === "NegNumber")
+    return `'${e.token.image}' right after a space is a negative number; to subtract, write '- ${e.token.image.slice(1)}'`;
+  if (/found 'x'/.test(m) && prev && /^(Integer|Dims)$/.test(prev.tokenType.name))
+    return "write sizes without spaces, e.g. 3x3 or 224x224x3";
   if (/expected '\]'/.test(m)) return "lists are written [1, 2, 3]";
   return undefined;
 }

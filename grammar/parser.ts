@@ -7,12 +7,19 @@ import { syntaxMessages } from "./syntax-messages.js";
 
 export class ResnetParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", errorMessageProvider: syntaxMessages });
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      nodeLocationTracking: "full",
+      errorMessageProvider: syntaxMessages,
+    });
     this.performSelfAnalysis();
   }
 
   private seps = this.RULE("seps", () => {
-    this.MANY(() => this.OR([{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.CONSUME(T.Semi) }]));
+    this.MANY(() =>
+      this.OR([{ ALT: () => this.CONSUME(T.Newline) }, { ALT: () => this.CONSUME(T.Semi) }]),
+    );
   });
 
   file = this.RULE("file", () => {
@@ -152,23 +159,23 @@ export class ResnetParser extends CstParser {
 
   private junkToken = this.RULE("junkToken", () => {
     this.OR([
-        { ALT: () => this.CONSUME(T.RBracket) },
-        { ALT: () => this.CONSUME(T.RParen) },
-        { ALT: () => this.CONSUME(T.Times) },
-        { ALT: () => this.CONSUME(T.Integer) },
-        { ALT: () => this.CONSUME(T.Float) },
-        { ALT: () => this.CONSUME(T.NegNumber) },
-        { ALT: () => this.CONSUME(T.Dims) },
-        { ALT: () => this.CONSUME(T.StringLit) },
-        { ALT: () => this.CONSUME(T.Comma) },
-        { ALT: () => this.CONSUME(T.Colon) },
-        { ALT: () => this.CONSUME(T.Equals) },
-        { ALT: () => this.CONSUME(T.Star) },
-        { ALT: () => this.CONSUME(T.Plus) },
-        { ALT: () => this.CONSUME(T.Minus) },
-        { ALT: () => this.CONSUME(T.Slash) },
-        { ALT: () => this.CONSUME(T.DotDot) },
-        { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.CONSUME(T.RBracket) },
+      { ALT: () => this.CONSUME(T.RParen) },
+      { ALT: () => this.CONSUME(T.Times) },
+      { ALT: () => this.CONSUME(T.Integer) },
+      { ALT: () => this.CONSUME(T.Float) },
+      { ALT: () => this.CONSUME(T.NegNumber) },
+      { ALT: () => this.CONSUME(T.Dims) },
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.Comma) },
+      { ALT: () => this.CONSUME(T.Colon) },
+      { ALT: () => this.CONSUME(T.Equals) },
+      { ALT: () => this.CONSUME(T.Star) },
+      { ALT: () => this.CONSUME(T.Plus) },
+      { ALT: () => this.CONSUME(T.Minus) },
+      { ALT: () => this.CONSUME(T.Slash) },
+      { ALT: () => this.CONSUME(T.DotDot) },
+      { ALT: () => this.SUBRULE(this.list) },
     ]);
   });
 

@@ -40,7 +40,8 @@ export function shown(t: IToken): string {
 
 export const syntaxMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
-    if (expected.name === "EOF") return `unexpected ${shown(actual)}: expected 'model', 'block' or 'use'`;
+    if (expected.name === "EOF")
+      return `unexpected ${shown(actual)}: expected 'model', 'block' or 'use'`;
     return `expected ${label(expected)} but found ${shown(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
@@ -48,7 +49,8 @@ export const syntaxMessages: IParserErrorMessageProvider = {
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     const firsts = new Set<string>();
-    for (const alt of expectedPathsPerAlt) for (const path of alt) if (path[0]) firsts.add(label(path[0]));
+    for (const alt of expectedPathsPerAlt)
+      for (const path of alt) if (path[0]) firsts.add(label(path[0]));
     const what = RULE_NAMES[ruleName] ?? ruleName;
     return `unexpected ${shown(actual[0])} in ${what}: expected ${[...firsts].join(", ")}`;
   },
@@ -68,4 +70,3 @@ const RULE_NAMES: Record<string, string> = {
   variantEntry: "a variant",
   arg: "an argument",
 };
-

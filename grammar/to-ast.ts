@@ -130,10 +130,28 @@ export class AstBuilder {
     while (i >= 0 && (this.text[i] === " " || this.text[i] === "\t")) i--;
     const startsLine = i < 0 || "\n;{".includes(this.text[i]);
     if (startsLine) {
-      this.problems.push(error("RN002", `unexpected ${what}: expected ${expected}`, span, first && /^-?\d/.test(first.image) ? "a statement starts with a name; is this number part of the line above?" : undefined));
+      this.problems.push(
+        error(
+          "RN002",
+          `unexpected ${what}: expected ${expected}`,
+          span,
+          first && /^-?\d/.test(first.image)
+            ? "a statement starts with a name; is this number part of the line above?"
+            : undefined,
+        ),
+      );
     } else {
       const size = first?.image === "x" && /\d[ \t]+$/.test(this.text.slice(0, span.start));
-      this.problems.push(error("RN002", `unexpected ${what} at the end of the statement`, span, size ? "write sizes without spaces, e.g. 3x3 or 224x224x3" : "one statement per line; remove it, or separate statements with ';'"));
+      this.problems.push(
+        error(
+          "RN002",
+          `unexpected ${what} at the end of the statement`,
+          span,
+          size
+            ? "write sizes without spaces, e.g. 3x3 or 224x224x3"
+            : "one statement per line; remove it, or separate statements with ';'",
+        ),
+      );
     }
   }
 
@@ -268,7 +286,10 @@ export class AstBuilder {
     const n = (list as CstNode[] | undefined)?.[0];
     if (!key || !n) return null;
     if (key === "junk") {
-      this.junk(n, "a model statement: input, shortcut, stem, variants, stages, stage, head or train");
+      this.junk(
+        n,
+        "a model statement: input, shortcut, stem, variants, stages, stage, head or train",
+      );
       return null;
     }
     const span = this.nodeSpan(n);

@@ -2,7 +2,11 @@
 // where the lexer switches to a mode that skips them so lists and argument lists may span lines.
 import { createToken, Lexer, type TokenType } from "chevrotain";
 
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r]+/, group: Lexer.SKIPPED });
+export const WhiteSpace = createToken({
+  name: "WhiteSpace",
+  pattern: /[ \t\r]+/,
+  group: Lexer.SKIPPED,
+});
 export const Newline = createToken({ name: "Newline", pattern: /\n/, line_breaks: true });
 export const SkippedNewline = createToken({
   name: "SkippedNewline",
@@ -10,7 +14,11 @@ export const SkippedNewline = createToken({
   line_breaks: true,
   group: Lexer.SKIPPED,
 });
-export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n]*/, group: "comments" });
+export const LineComment = createToken({
+  name: "LineComment",
+  pattern: /\/\/[^\n]*/,
+  group: "comments",
+});
 export const BlockComment = createToken({
   name: "BlockComment",
   pattern: /\/\*[\s\S]*?\*\//,
@@ -75,7 +83,10 @@ export const NegNumber = createToken({
 });
 export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n]|\\.)*"/ });
 /** A string with no closing quote on its line: reported as RN001 and dropped before parsing. */
-export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n]|\\.)*/ });
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  pattern: /"(?:[^"\\\n]|\\.)*/,
+});
 
 export const LBrace = createToken({ name: "LBrace", pattern: /\{/ });
 export const RBrace = createToken({ name: "RBrace", pattern: /\}/ });

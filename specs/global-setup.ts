@@ -4,8 +4,14 @@
 import { spawnSync } from "node:child_process";
 
 export default function setup(): void {
-  const r = spawnSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) {
-    process.stderr.write(`warning: tsc reported errors while building dist/ for the CLI specs:\n${r.stdout}${r.stderr}\n`);
+    process.stderr.write(
+      `warning: tsc reported errors while building dist/ for the CLI specs:\n${r.stdout}${r.stderr}\n`,
+    );
   }
 }

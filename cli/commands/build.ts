@@ -25,10 +25,23 @@ export async function buildCommand(o: Output, file: string, flags: BuildFlags): 
   await saveLayersModel(model, flags.out, {
     files: {
       "spec.resnet": result.program.sources.get(result.program.entry) ?? "",
-      "resnetc.json": JSON.stringify({ name: graph.name, variant: graph.variant, input: graph.input, params: a.params, multiplyAdds: a.multiplyAdds }, null, 2) + "\n",
+      "resnetc.json":
+        JSON.stringify(
+          {
+            name: graph.name,
+            variant: graph.variant,
+            input: graph.input,
+            params: a.params,
+            multiplyAdds: a.multiplyAdds,
+          },
+          null,
+          2,
+        ) + "\n",
     },
   });
-  o.out(`built ${graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`}: ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds`);
+  o.out(
+    `built ${graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`}: ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds`,
+  );
   for (const f of ["model.json", "weights.bin", "spec.resnet", "resnetc.json"]) {
     const p = join(flags.out, f);
     o.out(`  wrote ${relative(o.cwd, p) || p} (${int(statSync(p).size)} bytes)`);

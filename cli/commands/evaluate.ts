@@ -16,7 +16,11 @@ import { positiveNumber } from "./train.js";
 
 async function loadTrained(o: Output, dir: string, backend: string | undefined) {
   if (!existsSync(join(dir, "model.json"))) {
-    throw new CliError(`no model in '${dir}': expected ${join(dir, "model.json")}`, EXIT.user, "pass the model/ folder that `resnetc train` wrote, e.g. --model runs/NAME/model");
+    throw new CliError(
+      `no model in '${dir}': expected ${join(dir, "model.json")}`,
+      EXIT.user,
+      "pass the model/ folder that `resnetc train` wrote, e.g. --model runs/NAME/model",
+    );
   }
   await useBackend(o, backend);
   const model = await loadLayersModel(dir);
@@ -42,10 +46,19 @@ export async function evalCommand(o: Output, file: string, flags: EvalFlags): Pr
   const { model, mean } = await loadTrained(o, flags.model, flags.backend);
   const shape = modelInputShape(model);
   if (shape.join("x") !== graph.input.join("x")) {
-    throw new CliError(`the model in ${flags.model} takes ${shape.join("x")} inputs, but ${file} describes ${graph.input.join("x")}`, EXIT.user);
+    throw new CliError(
+      `the model in ${flags.model} takes ${shape.join("x")} inputs, but ${file} describes ${graph.input.join("x")}`,
+      EXIT.user,
+    );
   }
-  const data = await openDataSource(source, { imageSize: [shape[0], shape[1]], onWarning: (m) => o.err(`warning: ${m}`) });
-  const r = await evaluate(model, data.test, { batchSize: positiveNumber("--batch-size", flags.batchSize, true) ?? 100, mean });
+  const data = await openDataSource(source, {
+    imageSize: [shape[0], shape[1]],
+    onWarning: (m) => o.err(`warning: ${m}`),
+  });
+  const r = await evaluate(model, data.test, {
+    batchSize: positiveNumber("--batch-size", flags.batchSize, true) ?? 100,
+    mean,
+  });
   o.out(
     `${data.name} test (${r.n} examples): top-1 error ${(100 * r.top1Error).toFixed(2)}%` +
       (r.top5Error !== null ? `, top-5 error ${(100 * r.top5Error).toFixed(2)}%` : "") +
@@ -60,7 +73,11 @@ export interface PredictFlags {
   json?: boolean;
 }
 
-export async function predictCommand(o: Output, images: string[], flags: PredictFlags): Promise<void> {
+export async function predictCommand(
+  o: Output,
+  images: string[],
+  flags: PredictFlags,
+): Promise<void> {
   const { model, mean, classes } = await loadTrained(o, flags.model, flags.backend);
   const shape = modelInputShape(model);
   const size = shape[0] * shape[1] * shape[2];
@@ -73,10 +90,21 @@ export async function predictCommand(o: Output, images: string[], flags: Predict
   const preds = predict(model, all, { mean, topK });
   const name = (l: number) => (classes ? classes[l] : String(l));
   if (flags.json) {
-    o.out(JSON.stringify(preds.map((p, i) => ({ file: images[i], top: p.top.map((t) => ({ class: name(t.label), probability: t.probability })) })), null, 2));
+    o.out(
+      JSON.stringify(
+        preds.map((p, i) => ({
+          file: images[i],
+          top: p.top.map((t) => ({ class: name(t.label), probability: t.probability })),
+        })),
+        null,
+        2,
+      ),
+    );
     return;
   }
   for (let i = 0; i < images.length; i++) {
-    o.out(`${images[i]}: ${preds[i].top.map((t) => `${name(t.label)} ${(100 * t.probability).toFixed(1)}%`).join(", ")}`);
+    o.out(
+      `${images[i]}: ${preds[i].top.map((t) => `${name(t.label)} ${(100 * t.probability).toFixed(1)}%`).join(", ")}`,
+    );
   }
 }

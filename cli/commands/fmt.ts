@@ -13,10 +13,13 @@ export interface FmtFlags {
 }
 
 export async function fmtCommand(o: Output, args: string[], flags: FmtFlags): Promise<void> {
-  if (flags.check && flags.write) throw new UsageError("--check and --write cannot be used together");
+  if (flags.check && flags.write)
+    throw new UsageError("--check and --write cannot be used together");
   const files = expandSpecArgs(args, o.cwd);
   if (!flags.check && !flags.write && files.length > 1) {
-    throw new UsageError("formatting several files needs --write (rewrite them) or --check (list unformatted ones)");
+    throw new UsageError(
+      "formatting several files needs --write (rewrite them) or --check (list unformatted ones)",
+    );
   }
   const unformatted: string[] = [];
   let failed = false;

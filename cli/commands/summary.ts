@@ -64,7 +64,10 @@ export function summaryText(g: IrGraph, cwd: string, blocksOnly: boolean): strin
   for (const grp of g.groups) {
     const nodes = g.nodes.filter((n) => n.group === grp.name);
     const ga = a.groups.find((x) => x.name === grp.name)!;
-    const label = grp.kind === "stage" ? `${grp.name} (${grp.blockType} x ${grp.blocks}, shortcut ${grp.shortcut})` : grp.name;
+    const label =
+      grp.kind === "stage"
+        ? `${grp.name} (${grp.blockType} x ${grp.blocks}, shortcut ${grp.shortcut})`
+        : grp.name;
     rows.push([label, "", shapeText(grp.output), dash(ga.params), dash(ga.multiplyAdds), ""]);
     let lastBlock: string | null = null;
     for (const n of nodes) {
@@ -72,14 +75,39 @@ export function summaryText(g: IrGraph, cwd: string, blocksOnly: boolean): strin
         lastBlock = n.block;
         const bn = nodes.filter((x) => x.block === n.block);
         const last = bn[bn.length - 1];
-        rows.push([`  ${n.block}`, "", shapeText(last.shape), dash(sum(bn, "params")), dash(sum(bn, "madds")), source(last, cwd)]);
+        rows.push([
+          `  ${n.block}`,
+          "",
+          shapeText(last.shape),
+          dash(sum(bn, "params")),
+          dash(sum(bn, "madds")),
+          source(last, cwd),
+        ]);
       }
       if (blocksOnly && n.block) continue;
-      rows.push([`${n.block ? "    " : "  "}${n.name}`, describeNode(n), shapeText(n.shape), dash(n.params), dash(n.madds), source(n, cwd)]);
+      rows.push([
+        `${n.block ? "    " : "  "}${n.name}`,
+        describeNode(n),
+        shapeText(n.shape),
+        dash(n.params),
+        dash(n.madds),
+        source(n, cwd),
+      ]);
     }
   }
   const head = `${title(g)}: input ${shapeText(g.input)}, ${a.depth} weighted layers, ${int(a.params)} params (+${int(a.state)} BN statistics), ${int(a.multiplyAdds)} multiply-adds`;
-  return head + "\n\n" + renderTable(["layer", "op", "output", "params", "multiply-adds", "source"], rows, ["l", "l", "r", "r", "r", "l"]);
+  return (
+    head +
+    "\n\n" +
+    renderTable(["layer", "op", "output", "params", "multiply-adds", "source"], rows, [
+      "l",
+      "l",
+      "r",
+      "r",
+      "r",
+      "l",
+    ])
+  );
 }
 
 function sum(ns: IrNode[], k: "params" | "madds"): number {
@@ -105,7 +133,9 @@ function summaryJson(g: IrGraph, cwd: string) {
         output: n.shape,
         params: n.params,
         multiplyAdds: n.madds,
-        source: n.span ? { file: displayPath(n.span.file, cwd), line: n.span.line, column: n.span.col } : null,
+        source: n.span
+          ? { file: displayPath(n.span.file, cwd), line: n.span.line, column: n.span.col }
+          : null,
       })),
   };
 }

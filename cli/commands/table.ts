@@ -28,7 +28,9 @@ export function tableJson(graphs: IrGraph[]) {
         input: g.input,
         params: a.params,
         multiplyAdds: a.multiplyAdds,
-        stages: g.groups.filter((s) => s.name !== "head").map((s) => ({ name: s.name, blocks: s.blocks, output: s.output })),
+        stages: g.groups
+          .filter((s) => s.name !== "head")
+          .map((s) => ({ name: s.name, blocks: s.blocks, output: s.output })),
         ...(paper ? { paper } : {}),
       };
     }),
@@ -41,8 +43,14 @@ function rowName(name: string, kind: "layers" | "stage"): string {
 
 export function tableText(graphs: IrGraph[]): string {
   const names: { name: string; kind: "layers" | "stage" }[] = [];
-  for (const g of graphs) for (const s of g.groups) if (!names.some((n) => n.name === s.name)) names.push({ name: s.name, kind: s.kind });
-  const header = ["layer name", "output size", ...graphs.map((g) => (g.variant === null ? g.name : `${g.name} ${g.variant}`))];
+  for (const g of graphs)
+    for (const s of g.groups)
+      if (!names.some((n) => n.name === s.name)) names.push({ name: s.name, kind: s.kind });
+  const header = [
+    "layer name",
+    "output size",
+    ...graphs.map((g) => (g.variant === null ? g.name : `${g.name} ${g.variant}`)),
+  ];
   const rows: string[][] = [];
   const first = graphs[0];
   for (const n of names) {
@@ -66,7 +74,10 @@ export function tableText(graphs: IrGraph[]): string {
     "",
     ...graphs.map((g, i) => {
       const p = paperFigures(g, analyses[i].depth);
-      return sci(analyses[i].multiplyAdds) + (p?.multiplyAdds ? ` (paper ${sci(p.multiplyAdds, 1)})` : "");
+      return (
+        sci(analyses[i].multiplyAdds) +
+        (p?.multiplyAdds ? ` (paper ${sci(p.multiplyAdds, 1)})` : "")
+      );
     }),
   ]);
   rows.push([

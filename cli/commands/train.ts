@@ -28,11 +28,17 @@ export interface TrainFlags extends CompileFlags {
   corrupt?: string;
 }
 
-export function positiveNumber(flag: string, v: string | undefined, integer: boolean): number | undefined {
+export function positiveNumber(
+  flag: string,
+  v: string | undefined,
+  integer: boolean,
+): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`${flag} must be a positive ${integer ? "whole number" : "number"}, got '${v}'`);
+    throw new UsageError(
+      `${flag} must be a positive ${integer ? "whole number" : "number"}, got '${v}'`,
+    );
   }
   return n;
 }
@@ -54,19 +60,30 @@ export function applyOverrides(recipe: TrainRecipe, flags: TrainFlags): TrainRec
   return r;
 }
 
-export async function trainCommand(o: Output, file: string, flags: TrainFlags, setExit: (c: number) => void): Promise<void> {
+export async function trainCommand(
+  o: Output,
+  file: string,
+  flags: TrainFlags,
+  setExit: (c: number) => void,
+): Promise<void> {
   const { graph, result } = onlyGraph(compileAll(o, [file], flags), "train");
   const recipe = applyOverrides(graph.recipe, flags);
   const seed = positiveNumber("--seed", flags.seed, true) ?? 1;
   const progress = flags.progress as ProgressMode | undefined;
-  if (progress !== undefined && !["bar", "lines", "none"].includes(progress)) throw new UsageError(`--progress must be bar, lines or none, got '${progress}'`);
+  if (progress !== undefined && !["bar", "lines", "none"].includes(progress))
+    throw new UsageError(`--progress must be bar, lines or none, got '${progress}'`);
   if (!recipe.data) {
-    throw new UsageError("no data: the spec's train section has no `data` line and --data was not given", "use --data mnist, --data cifar10:DIR or --data folder:DIR");
+    throw new UsageError(
+      "no data: the spec's train section has no `data` line and --data was not given",
+      "use --data mnist, --data cifar10:DIR or --data folder:DIR",
+    );
   }
   const backend = await useBackend(o, flags.backend);
   const a = analyze(graph);
   const title = graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`;
-  o.err(`model ${title}: ${a.depth} layers, ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds per image`);
+  o.err(
+    `model ${title}: ${a.depth} layers, ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds per image`,
+  );
 
   const limit = heapLimitBytes(backend);
   if (limit !== null) {
@@ -76,7 +93,9 @@ export async function trainCommand(o: Output, file: string, flags: TrainFlags, s
       throw new CliError(
         `${title} at batch ${recipe.batchSize} needs about ${gib(need)} GiB for a training step, more than the ${backend} backend's ${gib(limit)} GiB`,
         EXIT.user,
-        fits > 0 ? `use --batch-size ${fits} or smaller, or a GPU backend (--backend gpu / webgpu)` : "this network does not fit even at batch 1: use a GPU backend",
+        fits > 0
+          ? `use --batch-size ${fits} or smaller, or a GPU backend (--backend gpu / webgpu)`
+          : "this network does not fit even at batch 1: use a GPU backend",
       );
     }
   }
@@ -87,13 +106,23 @@ export async function trainCommand(o: Output, file: string, flags: TrainFlags, s
     onWarning: (m) => o.err(`warning: ${m}`),
   });
   if (data.shape.join("x") !== graph.input.join("x")) {
-    throw new CliError(`the model's input is ${graph.input.join("x")} but ${data.name} gives ${data.shape.join("x")} examples`, EXIT.user, `change the spec's \`input\` to ${data.shape.join("x")}`);
+    throw new CliError(
+      `the model's input is ${graph.input.join("x")} but ${data.name} gives ${data.shape.join("x")} examples`,
+      EXIT.user,
+      `change the spec's \`input\` to ${data.shape.join("x")}`,
+    );
   }
   const classes = graph.nodes[graph.logits].shape[0];
   if (classes !== data.classes.length) {
-    throw new CliError(`the model's classifier has ${classes} outputs but ${data.name} has ${data.classes.length} classes`, EXIT.user, `change the head's fc to \`fc ${data.classes.length}\``);
+    throw new CliError(
+      `the model's classifier has ${classes} outputs but ${data.name} has ${data.classes.length} classes`,
+      EXIT.user,
+      `change the head's fc to \`fc ${data.classes.length}\``,
+    );
   }
-  o.err(`data ${data.name}: ${int(data.train.size)} training and ${int(data.test.size)} test examples, ${data.classes.length} classes`);
+  o.err(
+    `data ${data.name}: ${int(data.train.size)} training and ${int(data.test.size)} test examples, ${data.classes.length} classes`,
+  );
 
   const outDir = flags.out ?? join("runs", modelName(graph));
   const model = lower(graph, { seed });
@@ -110,7 +139,20 @@ export async function trainCommand(o: Output, file: string, flags: TrainFlags, s
     extraModelFiles: {
       "spec.resnet": specText,
       "classes.json": JSON.stringify(data.classes) + "\n",
-      "resnetc.json": JSON.stringify({ name: graph.name, variant: graph.variant, input: graph.input, params: a.params, multiplyAdds: a.multiplyAdds, data: data.name, backend }, null, 2) + "\n",
+      "resnetc.json":
+        JSON.stringify(
+          {
+            name: graph.name,
+            variant: graph.variant,
+            input: graph.input,
+            params: a.params,
+            multiplyAdds: a.multiplyAdds,
+            data: data.name,
+            backend,
+          },
+          null,
+          2,
+        ) + "\n",
     },
     resumeCommand: `resnetc train ${relative(o.cwd, file) || basename(file)}${graph.variant !== null ? ` --variant ${graph.variant}` : ""} --out ${outDir} --resume`,
   });
@@ -122,7 +164,9 @@ export async function trainCommand(o: Output, file: string, flags: TrainFlags, s
   if (f) {
     o.out(
       `trained ${title} for ${res.epochs} epochs (${int(res.iteration)} iterations): test top-1 error ${(100 * f.testTop1Error).toFixed(2)}%` +
-        (f.testTop5Error !== null && f.testTop5Error !== undefined ? `, top-5 ${(100 * f.testTop5Error).toFixed(2)}%` : "") +
+        (f.testTop5Error !== null && f.testTop5Error !== undefined
+          ? `, top-5 ${(100 * f.testTop5Error).toFixed(2)}%`
+          : "") +
         `; model in ${res.modelDir}`,
     );
   }

@@ -13,7 +13,9 @@ export function checkBlockDefinitions(prog: Program): Diagnostic[] {
       const env: Env = new Map();
       for (const p of b.params) {
         if (env.has(p.name)) {
-          out.push(error("RN102", `parameter '${p.name}' of block '${b.name}' is declared twice`, p.span));
+          out.push(
+            error("RN102", `parameter '${p.name}' of block '${b.name}' is declared twice`, p.span),
+          );
           continue;
         }
         // A default may use the parameters before it; its value is unknown here.
@@ -21,7 +23,14 @@ export function checkBlockDefinitions(prog: Program): Diagnostic[] {
         env.set(p.name, null);
       }
       if (b.params.length === 0) {
-        out.push(error("RN106", `block '${b.name}' has no parameters; a stage passes it a width`, b.nameSpan, `declare one: block ${b.name}(c, stride = 1) { ... }`));
+        out.push(
+          error(
+            "RN106",
+            `block '${b.name}' has no parameters; a stage passes it a width`,
+            b.nameSpan,
+            `declare one: block ${b.name}(c, stride = 1) { ... }`,
+          ),
+        );
       }
       blockBody(b, env, out);
     }

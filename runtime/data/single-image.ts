@@ -3,10 +3,16 @@
 import sharp from "sharp";
 import { DataError } from "./types.js";
 
-export async function loadImageForModel(path: string, [h, w, c]: [number, number, number]): Promise<Float32Array> {
+export async function loadImageForModel(
+  path: string,
+  [h, w, c]: [number, number, number],
+): Promise<Float32Array> {
   let out;
   try {
-    let img = sharp(path).autoOrient().resize({ width: w, height: h, fit: "cover", position: "centre" }).flatten();
+    let img = sharp(path)
+      .autoOrient()
+      .resize({ width: w, height: h, fit: "cover", position: "centre" })
+      .flatten();
     img = c === 1 ? img.greyscale() : img.toColourspace("srgb");
     out = await img.raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
   } catch (e) {
@@ -14,10 +20,12 @@ export async function loadImageForModel(path: string, [h, w, c]: [number, number
     throw new DataError(`cannot decode image ${path}: ${reason}`, path);
   }
   const { data, info } = out;
-  if (c !== 1 && c !== 3) throw new DataError(`models with ${c} input channels cannot classify image files`, path);
+  if (c !== 1 && c !== 3)
+    throw new DataError(`models with ${c} input channels cannot classify image files`, path);
   const x = new Float32Array(h * w * c);
   for (let i = 0; i < h * w; i++) {
-    for (let k = 0; k < c; k++) x[i * c + k] = data[i * info.channels + Math.min(k, info.channels - 1)] / 255;
+    for (let k = 0; k < c; k++)
+      x[i * c + k] = data[i * info.channels + Math.min(k, info.channels - 1)] / 255;
   }
   return x;
 }

@@ -25,7 +25,17 @@ describe("resnetc (no command, --help, --version)", () => {
   it("--help lists the commands", () => {
     const r = resnetc(["--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["check", "summary", "table", "build", "train", "eval", "predict", "doctor", "fmt"]) {
+    for (const c of [
+      "check",
+      "summary",
+      "table",
+      "build",
+      "train",
+      "eval",
+      "predict",
+      "doctor",
+      "fmt",
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, "m"));
     }
   });
@@ -56,8 +66,12 @@ describe("resnetc check", () => {
     const r = resnetc(["check", "examples/**/*.resnet"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("examples/imagenet/resnet.resnet: ok (resnet [18, 34, 50, 101, 152])");
-    expect(r.stdout).toContain("examples/cifar/resnet.resnet: ok (cifar_resnet [20, 32, 44, 56, 110, 1202])");
+    expect(r.stdout).toContain(
+      "examples/imagenet/resnet.resnet: ok (resnet [18, 34, 50, 101, 152])",
+    );
+    expect(r.stdout).toContain(
+      "examples/cifar/resnet.resnet: ok (cifar_resnet [20, 32, 44, 56, 110, 1202])",
+    );
   });
 
   it("a directory checks every .resnet file below it", () => {
@@ -102,7 +116,10 @@ Found 2 errors.
   });
 
   it("--json prints the diagnostics as data", () => {
-    const p = spec("typo.resnet", "model m {\n  input 8x8x3\n  stages s1..s2 basci x [1, 1] widths [8, 16]\n  head { global avgpool; fc 2 }\n}\n");
+    const p = spec(
+      "typo.resnet",
+      "model m {\n  input 8x8x3\n  stages s1..s2 basci x [1, 1] widths [8, 16]\n  head { global avgpool; fc 2 }\n}\n",
+    );
     const r = resnetc(["check", "--json", p], { cwd: tmp });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual([
@@ -120,7 +137,10 @@ Found 2 errors.
   });
 
   it("several syntax errors are all reported (error recovery)", () => {
-    const p = spec("syntax.resnet", "model m {\n  input 8x8x3\n  stem { conv 3x3, 8 ]\n  head { fc 10 ) }\n}\n");
+    const p = spec(
+      "syntax.resnet",
+      "model m {\n  input 8x8x3\n  stem { conv 3x3, 8 ]\n  head { fc 10 ) }\n}\n",
+    );
     const r = resnetc(["check", p], { cwd: tmp });
     expect(r.code).toBe(1);
     expect(r.stderr.match(/error RN00\d/g)).toHaveLength(2);
@@ -130,7 +150,10 @@ Found 2 errors.
   });
 
   it("several syntax errors of one file, each line's once, and nothing after them", () => {
-    const p = spec("junk.resnet", "model m {\n  input 8x8x3 8\n  32\n  stem { conv 3x3, 8; 4 }\n  head { global avgpool fc 2 }\n}\n");
+    const p = spec(
+      "junk.resnet",
+      "model m {\n  input 8x8x3 8\n  32\n  stem { conv 3x3, 8; 4 }\n  head { global avgpool fc 2 }\n}\n",
+    );
     const r = resnetc(["check", p], { cwd: tmp });
     expect(r.code).toBe(1);
     expect(noStack(r)).toBe(true);
@@ -155,7 +178,9 @@ Found 3 errors.
   it("--model that names no model shows the file as given, relative to the working directory", () => {
     const r = resnetc(["check", "--model", "cifar", "examples/cifar/resnet.resnet"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("error RN108: no model 'cifar' in examples/cifar/resnet.resnet\n  hint: models: cifar_resnet\nFound 1 error.\n");
+    expect(r.stderr).toBe(
+      "error RN108: no model 'cifar' in examples/cifar/resnet.resnet\n  hint: models: cifar_resnet\nFound 1 error.\n",
+    );
   });
 
   it("an unknown variant is reported with the ones that exist", () => {
@@ -195,11 +220,19 @@ describe("resnetc table", () => {
     const r = resnetc(["table", "examples/imagenet/resnet.resnet"]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split("\n");
-    expect(lines[0]).toMatch(/^layer name\s+output size\s+resnet 18\s+resnet 34\s+resnet 50\s+resnet 101\s+resnet 152$/);
+    expect(lines[0]).toMatch(
+      /^layer name\s+output size\s+resnet 18\s+resnet 34\s+resnet 50\s+resnet 101\s+resnet 152$/,
+    );
     expect(r.stdout).toMatch(/^conv1\s+112x112\s+7x7, 64, stride 2/m);
-    expect(r.stdout).toMatch(/^conv5_x\s+7x7\s+\[3x3, 512; 3x3, 512\] x 2\s+\[3x3, 512; 3x3, 512\] x 3\s+\[1x1, 512; 3x3, 512; 1x1, 2048\] x 3/m);
-    expect(r.stdout).toMatch(/^multiply-adds\s+1\.814e9 \(paper 1\.8e9\)\s+3\.664e9 \(paper 3\.6e9\)\s+3\.858e9 \(paper 3\.8e9\)\s+7\.570e9 \(paper 7\.6e9\)\s+11\.282e9 \(paper 11\.3e9\)$/m);
-    expect(r.stdout).toMatch(/^params\s+11,689,512\s+21,797,672\s+25,557,032\s+44,549,160\s+60,192,808$/m);
+    expect(r.stdout).toMatch(
+      /^conv5_x\s+7x7\s+\[3x3, 512; 3x3, 512\] x 2\s+\[3x3, 512; 3x3, 512\] x 3\s+\[1x1, 512; 3x3, 512; 1x1, 2048\] x 3/m,
+    );
+    expect(r.stdout).toMatch(
+      /^multiply-adds\s+1\.814e9 \(paper 1\.8e9\)\s+3\.664e9 \(paper 3\.6e9\)\s+3\.858e9 \(paper 3\.8e9\)\s+7\.570e9 \(paper 7\.6e9\)\s+11\.282e9 \(paper 11\.3e9\)$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^params\s+11,689,512\s+21,797,672\s+25,557,032\s+44,549,160\s+60,192,808$/m,
+    );
   });
 });
 
@@ -210,8 +243,12 @@ describe("resnetc summary", () => {
     expect(r.stdout.split("\n")[0]).toBe(
       "cifar_resnet 20: input 32x32x3, 20 weighted layers, 269,722 params (+1,376 BN statistics), 40,551,040 multiply-adds",
     );
-    expect(r.stdout).toMatch(/^ {4}conv3_1_conv1\s+conv 3x3, 32, stride 2\s+16x16x32\s+4,608\s+1,179,648\s+prelude\.resnet:8$/m);
-    expect(r.stdout).toMatch(/^ {4}conv3_1_shortcut\s+shortcut A: subsample \/2, \+16 zero channels\s+16x16x32\s+-\s+-\s+resnet\.resnet:20$/m);
+    expect(r.stdout).toMatch(
+      /^ {4}conv3_1_conv1\s+conv 3x3, 32, stride 2\s+16x16x32\s+4,608\s+1,179,648\s+prelude\.resnet:8$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^ {4}conv3_1_shortcut\s+shortcut A: subsample \/2, \+16 zero channels\s+16x16x32\s+-\s+-\s+resnet\.resnet:20$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}logits\s+fc 10\s+10\s+650\s+640\s+resnet\.resnet:24$/m);
   });
 });

@@ -10,7 +10,10 @@ export interface Run {
   stderr: string;
 }
 
-export function resnetc(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Run {
+export function resnetc(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? process.cwd(),
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...opts.env },

@@ -46,7 +46,9 @@ describe("resnetc build", () => {
   it("needs one network: a family asks for --variant (exit 2)", () => {
     const r = resnetc(["build", "examples/cifar/resnet.resnet", "-o", join(tmp, "x")], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("build needs one network, but the spec describes 6: cifar_resnet 20, cifar_resnet 32");
+    expect(r.stderr).toContain(
+      "build needs one network, but the spec describes 6: cifar_resnet 20, cifar_resnet 32",
+    );
     expect(r.stderr).toContain("hint: pick one with --variant");
   });
 });
@@ -55,13 +57,26 @@ describe("resnetc train / eval / predict", () => {
   const run = join(tmp, "run");
 
   it("trains a few iterations and writes metrics, checkpoint and model", () => {
-    const r = resnetc(["train", spec, "--iterations", "4", "--out", run, "--progress", "lines"], { env });
+    const r = resnetc(["train", spec, "--iterations", "4", "--out", run, "--progress", "lines"], {
+      env,
+    });
     expect(noStack(r)).toBe(true);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("model tiny:");
     expect(r.stderr).toContain("data mnist: 9,000 training and 1,000 test examples, 10 classes");
-    expect(r.stdout).toMatch(/^trained tiny for 1 epochs \(4 iterations\): test top-1 error \d+\.\d\d%, top-5 \d+\.\d\d%; model in .*run\/model$/m);
-    for (const f of ["metrics.jsonl", "mean.json", "checkpoint/checkpoint.json", "model/model.json", "model/weights.bin", "model/spec.resnet", "model/classes.json", "model/mean.json"]) {
+    expect(r.stdout).toMatch(
+      /^trained tiny for 1 epochs \(4 iterations\): test top-1 error \d+\.\d\d%, top-5 \d+\.\d\d%; model in .*run\/model$/m,
+    );
+    for (const f of [
+      "metrics.jsonl",
+      "mean.json",
+      "checkpoint/checkpoint.json",
+      "model/model.json",
+      "model/weights.bin",
+      "model/spec.resnet",
+      "model/classes.json",
+      "model/mean.json",
+    ]) {
       expect(existsSync(join(run, f)), f).toBe(true);
     }
     const lines = readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n");
@@ -73,13 +88,19 @@ describe("resnetc train / eval / predict", () => {
   it("eval reports the trained model's errors", () => {
     const r = resnetc(["eval", spec, "--model", join(run, "model")], { env });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^mnist test \(1000 examples\): top-1 error \d+\.\d\d%, top-5 error \d+\.\d\d%, loss \d+\.\d{4}$/m);
+    expect(r.stdout).toMatch(
+      /^mnist test \(1000 examples\): top-1 error \d+\.\d\d%, top-5 error \d+\.\d\d%, loss \d+\.\d{4}$/m,
+    );
   });
 
   it("predict classifies image files", async () => {
     const img = join(tmp, "digit.png");
-    await sharp(Buffer.alloc(28 * 28, 128), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(img);
-    const r = resnetc(["predict", "--model", join(run, "model"), img, "--top", "2", "--json"], { env });
+    await sharp(Buffer.alloc(28 * 28, 128), { raw: { width: 28, height: 28, channels: 1 } })
+      .png()
+      .toFile(img);
+    const r = resnetc(["predict", "--model", join(run, "model"), img, "--top", "2", "--json"], {
+      env,
+    });
     expect(r.code).toBe(0);
     const p = JSON.parse(r.stdout);
     expect(p[0].file).toBe(img);
@@ -95,14 +116,29 @@ describe("resnetc train / eval / predict", () => {
   });
 
   it("--resume without a checkpoint names the path (exit 1)", () => {
-    const r = resnetc(["train", spec, "--iterations", "2", "--out", join(tmp, "fresh"), "--resume"], { env });
+    const r = resnetc(
+      ["train", spec, "--iterations", "2", "--out", join(tmp, "fresh"), "--resume"],
+      { env },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("cannot resume: there is no checkpoint at");
     expect(noStack(r)).toBe(true);
   });
 
   it("bad data: a CIFAR directory that is not one names the path (exit 1)", () => {
-    const r = resnetc(["train", spec, "--data", `cifar10:${tmp}/missing`, "--iterations", "1", "--out", join(tmp, "bad")], { env });
+    const r = resnetc(
+      [
+        "train",
+        spec,
+        "--data",
+        `cifar10:${tmp}/missing`,
+        "--iterations",
+        "1",
+        "--out",
+        join(tmp, "bad"),
+      ],
+      { env },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${tmp}/missing`);
     expect(noStack(r)).toBe(true);
@@ -110,30 +146,67 @@ describe("resnetc train / eval / predict", () => {
   });
 
   it("the model's input must match the data", () => {
-    const r = resnetc(["train", "examples/cifar/resnet.resnet", "--variant", "20", "--data", "mnist", "--iterations", "1", "--out", join(tmp, "mismatch")], { env });
+    const r = resnetc(
+      [
+        "train",
+        "examples/cifar/resnet.resnet",
+        "--variant",
+        "20",
+        "--data",
+        "mnist",
+        "--iterations",
+        "1",
+        "--out",
+        join(tmp, "mismatch"),
+      ],
+      { env },
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("resnetc: the model's input is 32x32x3 but mnist gives 28x28x1 examples");
+    expect(r.stderr).toContain(
+      "resnetc: the model's input is 32x32x3 but mnist gives 28x28x1 examples",
+    );
   });
 
   it("refuses a batch that cannot fit in the wasm heap, naming one that fits", () => {
-    const r = resnetc(["train", "examples/imagenet/resnet.resnet", "--variant", "50", "--data", "mnist", "--batch-size", "256", "--out", join(tmp, "big")], { env });
+    const r = resnetc(
+      [
+        "train",
+        "examples/imagenet/resnet.resnet",
+        "--variant",
+        "50",
+        "--data",
+        "mnist",
+        "--batch-size",
+        "256",
+        "--out",
+        join(tmp, "big"),
+      ],
+      { env },
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/resnetc: resnet 50 at batch 256 needs about [\d.]+ GiB for a training step, more than the wasm backend's 4\.0 GiB\n {2}hint: use --batch-size \d+ or smaller/);
+    expect(r.stderr).toMatch(
+      /resnetc: resnet 50 at batch 256 needs about [\d.]+ GiB for a training step, more than the wasm backend's 4\.0 GiB\n {2}hint: use --batch-size \d+ or smaller/,
+    );
   });
 });
 
 describe("Ctrl-C during training", () => {
   it("writes a checkpoint, exits 130, and --resume finishes the run", async () => {
     const out = join(tmp, "interrupted");
-    const child = spawn(process.execPath, [BIN, "train", spec, "--epochs", "30", "--out", out, "--progress", "lines"], {
-      env: { ...process.env, ...env, NO_COLOR: "1" },
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, "train", spec, "--epochs", "30", "--out", out, "--progress", "lines"],
+      {
+        env: { ...process.env, ...env, NO_COLOR: "1" },
+      },
+    );
     let stderr = "";
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on("data", (d: Buffer) => {
         stderr += d.toString();
         // Interrupt once training has started.
-        if (stderr.includes("data mnist:") && !child.killed) setTimeout(() => child.kill("SIGINT"), 1500);
+        if (stderr.includes("data mnist:") && !child.killed)
+          setTimeout(() => child.kill("SIGINT"), 1500);
       });
       child.on("exit", (c) => resolve(c));
     });
@@ -142,10 +215,27 @@ describe("Ctrl-C during training", () => {
     expect(stderr).toContain("--resume");
     expect(existsSync(join(out, "checkpoint", "checkpoint.json"))).toBe(true);
     expect(existsSync(join(out, "model"))).toBe(false);
-    const ckpt = JSON.parse(readFileSync(join(out, "checkpoint", "checkpoint.json"), "utf8")) as { iteration: number };
+    const ckpt = JSON.parse(readFileSync(join(out, "checkpoint", "checkpoint.json"), "utf8")) as {
+      iteration: number;
+    };
     expect(ckpt.iteration).toBeGreaterThan(0);
     // Resume, and stop a few iterations later.
-    const r = resnetc(["train", spec, "--epochs", "30", "--iterations", String(ckpt.iteration + 3), "--out", out, "--resume", "--progress", "none"], { env });
+    const r = resnetc(
+      [
+        "train",
+        spec,
+        "--epochs",
+        "30",
+        "--iterations",
+        String(ckpt.iteration + 3),
+        "--out",
+        out,
+        "--resume",
+        "--progress",
+        "none",
+      ],
+      { env },
+    );
     expect(r.stderr).toContain(`iteration ${ckpt.iteration}`);
     expect(r.code).toBe(0);
     expect(existsSync(join(out, "model", "model.json"))).toBe(true);

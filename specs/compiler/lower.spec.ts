@@ -34,7 +34,11 @@ describe("the lowered model's trainable parameters equal the analysis", () => {
       expect(r.ok).toBe(true);
       for (const g of r.graphs) {
         const m = lower(g, { init: "zeros" });
-        expect([g.name, g.variant, trainableParams(m)]).toEqual([g.name, g.variant, analyze(g).params]);
+        expect([g.name, g.variant, trainableParams(m)]).toEqual([
+          g.name,
+          g.variant,
+          analyze(g).params,
+        ]);
         // tfjs counts BN moving statistics too.
         expect(m.countParams()).toBe(analyze(g).params + analyze(g).state);
         m.layers.forEach((l) => l.dispose());
@@ -49,7 +53,9 @@ describe("forward pass at 224x224", () => {
       const [g] = checkFile("examples/imagenet/resnet.resnet", { variant }).graphs;
       const m = lower(g, { seed: 7 });
       const before = tf.memory().numTensors;
-      const y = tf.tidy(() => m.predict(tf.randomNormal([1, 224, 224, 3], 0, 1, "float32", 3)) as tf.Tensor);
+      const y = tf.tidy(
+        () => m.predict(tf.randomNormal([1, 224, 224, 3], 0, 1, "float32", 3)) as tf.Tensor,
+      );
       expect(y.shape).toEqual([1, 1000]);
       const s = tf.tidy(() => tf.sum(y).dataSync()[0]);
       expect(s).toBeCloseTo(1, 4);

@@ -51,7 +51,9 @@ describe("Table 1: ImageNet ResNets (option B, v1 stride placement)", () => {
   });
 
   it("block counts per stage follow Table 1", () => {
-    const blocks = graphs("examples/imagenet/resnet.resnet").map((g) => g.groups.slice(1, 5).map((s) => s.blocks));
+    const blocks = graphs("examples/imagenet/resnet.resnet").map((g) =>
+      g.groups.slice(1, 5).map((s) => s.blocks),
+    );
     expect(blocks).toEqual([
       [2, 2, 2, 2],
       [3, 4, 6, 3],
@@ -95,7 +97,13 @@ describe("Table 6: CIFAR-10 ResNets (option A)", () => {
 
   it("feature maps are 32x32x16, 16x16x32, 8x8x64", () => {
     const [g] = graphs("examples/cifar/resnet.resnet", "20");
-    expect(g.groups.map((s) => s.output)).toEqual([[32, 32, 16], [32, 32, 16], [16, 16, 32], [8, 8, 64], [10]]);
+    expect(g.groups.map((s) => s.output)).toEqual([
+      [32, 32, 16],
+      [32, 32, 16],
+      [16, 16, 32],
+      [8, 8, 64],
+      [10],
+    ]);
   });
 });
 
@@ -113,7 +121,8 @@ describe("shortcut options change parameters as they should", () => {
     expect(t.resnet34_b).toBe(21_797_672);
   });
   it("C projects on every one of the 16 blocks", () => {
-    const identityBlocks = 3 * (64 * 64 + 128) + 3 * (128 * 128 + 256) + 5 * (256 * 256 + 512) + 2 * (512 * 512 + 1024);
+    const identityBlocks =
+      3 * (64 * 64 + 128) + 3 * (128 * 128 + 256) + 5 * (256 * 256 + 512) + 2 * (512 * 512 + 1024);
     expect(t.resnet34_c - t.resnet34_b).toBe(identityBlocks);
   });
 });
