@@ -11,6 +11,7 @@ import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { errorMessage, importOptional } from "./packages.js";
+import { patchWebgpuKernels } from "./webgpu-kernels.js";
 
 const require = createRequire(import.meta.url);
 
@@ -357,6 +358,7 @@ export async function activateWebgpu(): Promise<string | null> {
     if (typeof B !== "function") return `${TFJS_WEBGPU_PACKAGE} exports no WebGPUBackend`;
     registerWebgpuFactory(B);
   }
+  patchWebgpuKernels();
   // tfjs reports a failed initialisation with console.warn and a false; keep its words.
   const warned: string[] = [];
   const warn = console.warn;

@@ -1,7 +1,8 @@
 // Activating the webgpu backend for real, without a GPU: Dawn's null backend (DAWNNODE_BACKEND=null)
 // gives an adapter and a device that accept work and compute nothing. That is enough to check the
 // route end to end: the probe's child finds the adapter, this process loads Dawn, installs
-// navigator.gpu, registers and activates tfjs-backend-webgpu, and auto still passes it over.
+// navigator.gpu, registers and activates tfjs-backend-webgpu, and auto still passes it over. Dawn
+// still compiles every shader there, so a pipeline tfjs-backend-webgpu gets wrong shows up too.
 
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import {
   SYNC_READ_MESSAGE,
   resetAdapterProbe,
   runAdapterProbe,
+  webgpuDevice,
 } from "../../../runtime/backends/webgpu.js";
 
 const installed = isInstalled("webgpu") && isInstalled("@tensorflow/tfjs-backend-webgpu");
@@ -67,6 +69,33 @@ describe.skipIf(!dawnLoads)(title, () => {
     const y = tf.matMul(tf.ones([32, 32]), tf.ones([32, 32]));
     expect(() => y.dataSync()).toThrow(SYNC_READ_MESSAGE);
     y.dispose();
+  });
+
+  it("pads of rank 5 and 6 compile (tfjs-backend-webgpu's own pad shader does not)", async () => {
+    await selectBackend("webgpu", { env: {} });
+    const device = webgpuDevice() as {
+      pushErrorScope(f: string): void;
+      popErrorScope(): Promise<{ message: string } | null>;
+    };
+    device.pushErrorScope("validation");
+    // Large enough to run on the GPU rather than on tfjs-backend-webgpu's CPU fallback.
+    const x = tf.add(tf.ones([4, 8, 2, 8, 2, 16]), 1);
+    const grad = tf.grad((a: tf.Tensor) =>
+      tf.sum(tf.slice(a, [0, 0, 0, 0, 0, 0], [4, 8, 1, 8, 1, 16])),
+    )(x);
+    const pad5 = tf.pad(tf.add(tf.ones([4, 8, 1, 8, 16]), 1), [
+      [0, 0],
+      [0, 0],
+      [0, 1],
+      [0, 0],
+      [0, 0],
+    ]);
+    await grad.data();
+    await pad5.data();
+    expect(grad.shape).toEqual([4, 8, 2, 8, 2, 16]);
+    expect(pad5.shape).toEqual([4, 8, 2, 8, 16]);
+    expect(await device.popErrorScope()).toBeNull();
+    tf.dispose([x, grad, pad5]);
   });
 
   it("switching away and back works", async () => {
