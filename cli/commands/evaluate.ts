@@ -87,7 +87,7 @@ export async function predictCommand(
     all.set(await loadImageForModel(images[i], shape), i * size);
   }
   const topK = positiveNumber("--top", flags.top, true) ?? 5;
-  const preds = predict(model, all, { mean, topK });
+  const preds = await predict(model, all, { mean, topK });
   const name = (l: number) => (classes ? classes[l] : String(l));
   if (flags.json) {
     o.out(

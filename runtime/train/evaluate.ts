@@ -127,10 +127,10 @@ export async function evaluateSplit(
       try {
         classes = logits.shape[1]!;
         const loss = softmaxCrossEntropy(logits, y);
-        lossSum += (loss.dataSync()[0] as number) * batch.n;
+        lossSum += ((await loss.data())[0] as number) * batch.n;
         loss.dispose();
-        top1 += countTopKErrors(logits, y, 1);
-        if (classes >= 5) top5 += countTopKErrors(logits, y, 5);
+        top1 += await countTopKErrors(logits, y, 1);
+        if (classes >= 5) top5 += await countTopKErrors(logits, y, 5);
       } finally {
         logits.dispose();
       }
@@ -162,11 +162,11 @@ export async function evaluate(
  * Class probabilities for raw images (NHWC float32, in the loader's scale, mean not yet subtracted: it is
  * subtracted here when given). `images` holds n * h * w * c values.
  */
-export function predict(
+export async function predict(
   model: tfl.LayersModel,
   images: Float32Array,
   opts: { mean?: Float32Array | null; batchSize?: number; topK?: number } = {},
-): Prediction[] {
+): Promise<Prediction[]> {
   const shape = modelInputShape(model);
   const size = shape[0] * shape[1] * shape[2];
   if (images.length % size !== 0) {
@@ -193,7 +193,7 @@ export function predict(
       if (mean !== null) x = tf.sub(x, tf.tensor3d(mean, shape));
       return model.apply(x, { training: false }) as tf.Tensor;
     });
-    const values = probs.dataSync() as Float32Array;
+    const values = (await probs.data()) as Float32Array;
     const k = probs.shape[1]!;
     probs.dispose();
     const topK = Math.min(k, Math.max(1, opts.topK ?? 5));

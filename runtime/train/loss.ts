@@ -14,19 +14,28 @@ export function softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Sc
   });
 }
 
-/** Number of examples whose label is not among the `k` highest logits (k = 1: argmax errors). */
-export function countTopKErrors(logits: tf.Tensor, labels: tf.Tensor, k: number): number {
-  return tf.tidy(() => {
-    const classes = logits.shape[logits.shape.length - 1]!;
-    const n = logits.shape[0]!;
-    if (k >= classes) return 0;
+/**
+ * Number of examples whose label is not among the `k` highest logits (k = 1: argmax errors).
+ * Read asynchronously: GPU backends (webgpu under Node.js) cannot read tensors synchronously.
+ */
+export async function countTopKErrors(
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+  k: number,
+): Promise<number> {
+  const classes = logits.shape[logits.shape.length - 1]!;
+  const n = logits.shape[0]!;
+  if (k >= classes) return 0;
+  const wrong = tf.tidy(() => {
     const y = tf.cast(labels, "int32");
-    if (k === 1) {
-      const wrong = tf.notEqual(tf.argMax(logits, -1), y);
-      return tf.sum(tf.cast(wrong, "int32")).dataSync()[0]! as number;
-    }
+    if (k === 1) return tf.sum(tf.cast(tf.notEqual(tf.argMax(logits, -1), y), "int32"));
     const { indices } = tf.topk(logits, k, true);
     const hit = tf.any(tf.equal(indices, tf.reshape(y, [n, 1])), -1);
-    return n - (tf.sum(tf.cast(hit, "int32")).dataSync()[0]! as number);
+    return tf.sub(n, tf.sum(tf.cast(hit, "int32")));
   });
+  try {
+    return (await wrong.data())[0] as number;
+  } finally {
+    wrong.dispose();
+  }
 }

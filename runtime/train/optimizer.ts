@@ -93,15 +93,17 @@ export class SgdMomentum {
   }
 
   /** The velocities, by key, in parameter order. */
-  getState(): VelocityState[] {
-    return this.params.map((p) => {
-      const v = this.velocities.get(p.key)!;
-      return {
-        name: p.key,
-        shape: [...v.shape],
-        values: Float32Array.from(v.dataSync() as Float32Array),
-      };
-    });
+  async getState(): Promise<VelocityState[]> {
+    return Promise.all(
+      this.params.map(async (p) => {
+        const v = this.velocities.get(p.key)!;
+        return {
+          name: p.key,
+          shape: [...v.shape],
+          values: Float32Array.from((await v.data()) as Float32Array),
+        };
+      }),
+    );
   }
 
   /**

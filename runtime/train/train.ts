@@ -331,8 +331,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           classes: data.classes.length,
           trainSize: data.train.size,
         },
-        weights: weights.map((w) => toNamedArray(w.key, w.variable)),
-        velocities: optimizer.getState(),
+        weights: await Promise.all(weights.map((w) => toNamedArray(w.key, w.variable))),
+        velocities: await optimizer.getState(),
         mean: mean === null ? null : { name: "mean", shape: [...data.shape], values: mean },
       };
       lastCheckpoint = await saveCheckpoint(ckptDir, ck);
@@ -344,7 +344,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const trainVars = optimizer.variables();
 
     /** One optimizer step; returns the batch's mean loss and number of errors. */
-    const step = (batch: Batch, lr: number, epochNo: number): { loss: number; errors: number } => {
+    const step = async (
+      batch: Batch,
+      lr: number,
+      epochNo: number,
+    ): Promise<{ loss: number; errors: number }> => {
       const { x, y } = batchTensors(batch, inShape);
       let logits: tf.Tensor | null = null;
       try {
@@ -354,7 +358,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           return softmaxCrossEntropy(out, y);
         }, trainVars);
         try {
-          const loss = value.dataSync()[0] as number;
+          const loss = (await value.data())[0] as number;
           if (!Number.isFinite(loss)) {
             throw new TrainError(
               divergedMessage(loss, epochNo, iteration + 1, lr, lastCheckpoint),
@@ -362,7 +366,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
               iteration + 1,
             );
           }
-          const errors = countTopKErrors(logits!, y, 1);
+          const errors = await countTopKErrors(logits!, y, 1);
           optimizer.lr = lr;
           optimizer.step(grads);
           return { loss, errors };
@@ -404,7 +408,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           if (reachedStop()) break;
           if (batch.n === 0) continue;
           const lr = schedule.lrAt(iteration);
-          const r = step(batch, lr, epochNo);
+          const r = await step(batch, lr, epochNo);
           iteration++;
           batchInEpoch++;
           partial.lossSum += r.loss * batch.n;
@@ -515,11 +519,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 }
 
-function toNamedArray(name: string, v: tf.Variable): NamedArray {
+async function toNamedArray(name: string, v: tf.Variable): Promise<NamedArray> {
   return {
     name,
     shape: [...v.shape],
-    values: Float32Array.from(v.dataSync() as ArrayLike<number>),
+    values: Float32Array.from((await v.data()) as ArrayLike<number>),
   };
 }
 

@@ -66,8 +66,8 @@ describe("model I/O", () => {
     const loaded = await loadLayersModel(dir);
     expect(weightValues(loaded)).toEqual(weightValues(model));
     const x = images(5);
-    const a = predict(model, x, { mean });
-    const b = predict(loaded, x, { mean });
+    const a = await predict(model, x, { mean });
+    const b = await predict(loaded, x, { mean });
     expect(b.map((p) => p.probabilities)).toEqual(a.map((p) => p.probabilities));
     expect(b.map((p) => p.label)).toEqual(a.map((p) => p.label));
     expect(a[0]!.top).toHaveLength(4);

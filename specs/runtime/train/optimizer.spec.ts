@@ -27,7 +27,7 @@ describe("SgdMomentum", () => {
     expect(isDecayedWeight("bn1/moving_mean")).toBe(false);
   });
 
-  it("matches a hand computation: momentum 0.9, weight decay 0.01 on the kernel only, lr set per step", () => {
+  it("matches a hand computation: momentum 0.9, weight decay 0.01 on the kernel only, lr set per step", async () => {
     const { w, b } = twoVariables();
     const opt = new SgdMomentum(
       [
@@ -51,7 +51,7 @@ describe("SgdMomentum", () => {
     close(w.dataSync(), [0.9005755, -2.093576]);
     close(b.dataSync(), [2.805]);
     expect(tf.memory().numTensors).toBe(before);
-    const state = opt.getState();
+    const state = await opt.getState();
     expect(state.map((s) => s.name)).toEqual(["dense/kernel", "dense/bias"]);
     close(state[0]!.values, [0.96849, 0.91152]);
     close(state[1]!.values, [1.9]);
@@ -76,8 +76,8 @@ describe("SgdMomentum", () => {
     tf.dispose([w, g[w.name]!]);
   });
 
-  it("exports and imports velocities: a restored optimizer continues identically", () => {
-    const run = (restoreAfter: number) => {
+  it("exports and imports velocities: a restored optimizer continues identically", async () => {
+    const run = async (restoreAfter: number) => {
       const { w, b } = twoVariables();
       const params = (v: { w: tf.Variable; b: tf.Variable }) => [
         { key: "dense/kernel", variable: v.w, decay: true },
@@ -87,7 +87,7 @@ describe("SgdMomentum", () => {
       const g = { [w.name]: tf.tensor1d([0.3, -0.1]), [b.name]: tf.tensor1d([0.2]) };
       for (let i = 0; i < 3; i++) {
         if (i === restoreAfter) {
-          const s = opt.getState();
+          const s = await opt.getState();
           opt.dispose();
           opt = new SgdMomentum(params({ w, b }), { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
           opt.setState(s);
@@ -99,7 +99,7 @@ describe("SgdMomentum", () => {
       tf.dispose([w, b, ...Object.values(g)]);
       return out;
     };
-    expect(run(2)).toEqual(run(-1));
+    expect(await run(2)).toEqual(await run(-1));
   });
 
   it("rejects a velocity of the wrong shape, naming it", () => {
