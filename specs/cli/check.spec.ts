@@ -35,6 +35,9 @@ describe("resnetc (no command, --help, --version)", () => {
       "predict",
       "doctor",
       "fmt",
+      "compare",
+      "plot",
+      "graph",
     ]) {
       expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, "m"));
     }
