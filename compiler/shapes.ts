@@ -13,6 +13,8 @@ interface Ctx {
   block: string | null;
   branch: "main" | "shortcut";
   names: Map<string, number>;
+  /** Every node name given so far (names are unique). */
+  used: Set<string>;
   variantNote: string;
   /** Inside a block: the stage line that made it (errors point there, the user's code). */
   blockSpan: Span | null;
@@ -27,6 +29,7 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
     block: null,
     branch: "main",
     names: new Map(),
+    used: new Set(),
     blockSpan: null,
     variantNote: inst.variant === null ? "" : ` (variant ${inst.variant})`,
   };
@@ -152,7 +155,8 @@ const COUNTED = new Set(["conv", "bn", "relu", "pad", "maxpool", "avgpool"]);
 function uniqueName(ctx: Ctx, name: string): string {
   let n = name;
   let i = 2;
-  while (ctx.nodes.some((x) => x.name === n)) n = `${name}_${i++}`;
+  while (ctx.used.has(n)) n = `${name}_${i++}`;
+  ctx.used.add(n);
   return n;
 }
 
