@@ -8,17 +8,6 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 
-interface StridedSliceAttrsLike {
-  begin: number[];
-  end: number[];
-  strides: number[];
-  beginMask: number;
-  endMask: number;
-  ellipsisMask: number;
-  newAxisMask: number;
-  shrinkAxisMask: number;
-}
-
 /** Inserts s-1 zeros after every entry of `axis` and keeps the first `keep` entries. */
 function spreadAxis(g: tf.Tensor, axis: number, s: number, keep: number): tf.Tensor {
   const shape = g.shape;
@@ -37,7 +26,7 @@ function spreadAxis(g: tf.Tensor, axis: number, s: number, keep: number): tf.Ten
 export function stridedSliceGrad(
   dy: tf.Tensor,
   xShape: number[],
-  attrs: StridedSliceAttrsLike,
+  attrs: tf.StridedSliceAttrs,
 ): tf.Tensor {
   const info = tf.slice_util.sliceInfo(
     xShape,
@@ -83,7 +72,7 @@ export const stridedSliceGradConfig: tf.GradConfig = {
   inputsToSave: ["x"],
   gradFunc: (dy, saved, attrs) => {
     const [x] = saved;
-    const a = attrs as unknown as StridedSliceAttrsLike;
+    const a = attrs as unknown as tf.StridedSliceAttrs;
     return { x: () => stridedSliceGrad(dy as tf.Tensor, x.shape, a) };
   },
 };

@@ -10,17 +10,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { asWasmBackend, offsetOf, type WasmBackendLike } from "./wasm_heap.js";
 
-interface StridedSliceAttrsLike {
-  begin: number[];
-  end: number[];
-  strides: number[];
-  beginMask: number;
-  endMask: number;
-  ellipsisMask: number;
-  newAxisMask: number;
-  shrinkAxisMask: number;
-}
-
 /**
  * Copies the elements of x at begin[i] + k*strides[i], k < sizes[i] on every axis, in row-major
  * order, into a new tensor of shape `outShape` (same element count).
@@ -95,7 +84,7 @@ export function copyStridedRegion(
 export function stridedSliceOnHeap(
   backend: WasmBackendLike,
   x: tf.TensorInfo,
-  attrs: StridedSliceAttrsLike,
+  attrs: tf.StridedSliceAttrs,
 ): tf.TensorInfo {
   const info = tf.slice_util.sliceInfo(
     x.shape,
@@ -129,7 +118,7 @@ export function makeStridedSliceConfig(original: tf.KernelConfig | undefined): t
       if (original == null) throw new Error(`resnetc StridedSlice: ${x.dtype} is not supported`);
       return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
     }
-    const attrs = args.attrs as unknown as StridedSliceAttrsLike;
+    const attrs = args.attrs as unknown as tf.StridedSliceAttrs;
     return stridedSliceOnHeap(asWasmBackend(args.backend), x, attrs);
   };
   return {
