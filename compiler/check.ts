@@ -102,23 +102,21 @@ function selectionError(message: string, hint?: string): Diagnostic {
 
 /** The same error in several variants becomes one diagnostic naming them all: "(variants 20, 32)". */
 function mergeVariants(ds: Diagnostic[]): Diagnostic[] {
-  const re = / \(variant ([^)]+)\)$/;
   const groups = new Map<string, { d: Diagnostic; variants: string[] }>();
   const out: Diagnostic[] = [];
   for (const d of ds) {
-    const m = re.exec(d.message);
-    if (!m) {
+    if (d.variant === undefined) {
       out.push(d);
       continue;
     }
-    const base = d.message.slice(0, m.index);
-    const key = `${d.code}|${d.span?.file}|${d.span?.start}|${base}`;
+    const key = `${d.code}|${d.span?.file}|${d.span?.start}|${d.message}`;
     const g = groups.get(key);
     if (g) {
-      if (!g.variants.includes(m[1])) g.variants.push(m[1]);
+      if (!g.variants.includes(d.variant)) g.variants.push(d.variant);
       continue;
     }
-    const entry = { d: { ...d, message: base }, variants: [m[1]] };
+    const { variant, ...rest } = d;
+    const entry = { d: rest, variants: [variant] };
     groups.set(key, entry);
     out.push(entry.d);
   }

@@ -109,7 +109,7 @@ export function expandModel(
         out.push(
           error(
             "RN111",
-            `stages ${st.from.name}..${st.to.name} say no block type${variant === null ? "" : ` (variant ${variant})`}`,
+            `stages ${st.from.name}..${st.to.name} say no block type`,
             st.from.span,
             "write e.g. `basic x [2, 2, 2, 2]` after the range, or give each variant one (`18: basic x [2, 2, 2, 2]`)",
           ),
@@ -271,8 +271,8 @@ export function expandModel(
   if (variant !== null) {
     for (let i = start; i < out.length; i++) {
       const d = out[i];
-      if ((d.code === "RN120" || d.code === "RN121") && !d.message.endsWith(")"))
-        out[i] = { ...d, message: `${d.message} (variant ${variant})` };
+      if (d.code === "RN120" || d.code === "RN121" || d.code === "RN111")
+        out[i] = { ...d, variant };
     }
   }
   if (out.filter((d) => d.severity === "error").length > before) return null;

@@ -15,7 +15,6 @@ interface Ctx {
   names: Map<string, number>;
   /** Every node name given so far (names are unique). */
   used: Set<string>;
-  variantNote: string;
   /** Inside a block: the stage line that made it (errors point there, the user's code). */
   blockSpan: Span | null;
 }
@@ -31,7 +30,6 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
     names: new Map(),
     used: new Set(),
     blockSpan: null,
-    variantNote: inst.variant === null ? "" : ` (variant ${inst.variant})`,
   };
   let cur = add(ctx, { op: "input" }, [], inst.input, inst.inputSpan, "input");
   const groups: IrGroup[] = [];
@@ -81,7 +79,7 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
     out.push(
       error(
         "RN206",
-        `the head of '${inst.name}' has no fc layer${ctx.variantNote}`,
+        `the head of '${inst.name}' has no fc layer`,
         head.kind === "layers" && head.layers[0] ? head.layers[0].span : inst.headSpan,
         "end the head with the classifier, e.g. `head { global avgpool; fc 1000; softmax }`",
       ),
@@ -96,12 +94,15 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
     out.push(
       error(
         "RN206",
-        `the head must end with fc (or fc then softmax), but ends with '${last.op}'${ctx.variantNote}`,
+        `the head must end with fc (or fc then softmax), but ends with '${last.op}'`,
         last.span,
         "the class scores are the model's output",
       ),
     );
   }
+  // Shape errors depend on the variant: tag them, the checker merges and names the variants.
+  if (inst.variant !== null)
+    for (let i = before; i < out.length; i++) out[i] = { ...out[i], variant: inst.variant };
   if (out.length > before) return null;
   return {
     name: inst.name,
@@ -183,7 +184,7 @@ function spatial(
     ctx.out.push(
       error(
         "RN202",
-        `${what} makes the feature map smaller than 1x1 in ${where}: ${h}x${w} input, ${k[0]}x${k[1]} window, stride ${stride}${at}${ctx.variantNote}`,
+        `${what} makes the feature map smaller than 1x1 in ${where}: ${h}x${w} input, ${k[0]}x${k[1]} window, stride ${stride}${at}`,
         span,
         "the input is too small for this many downsamplings: use a larger input or fewer stride-2 stages",
       ),
@@ -194,7 +195,7 @@ function spatial(
     ctx.out.push(
       error(
         "RN202",
-        `stride ${stride} does not divide the ${h}x${w} feature map in ${where}: the output would be ${dims.map((d) => +d.toFixed(2)).join("x")}${at}${ctx.variantNote}`,
+        `stride ${stride} does not divide the ${h}x${w} feature map in ${where}: the output would be ${dims.map((d) => +d.toFixed(2)).join("x")}${at}`,
         span,
         "make the input size divisible by the product of the strides up to here",
       ),
@@ -315,7 +316,7 @@ function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number
         ctx.out.push(
           error(
             "RN203",
-            `fc needs a flat input, but gets a feature map of ${shapeText(inp)}${ctx.variantNote}`,
+            `fc needs a flat input, but gets a feature map of ${shapeText(inp)}`,
             l.span,
             "put `global avgpool` (the paper) or `flatten` before it",
           ),
@@ -339,7 +340,7 @@ function needsMap(ctx: Ctx, l: LayerSpec, x: number): number {
   ctx.out.push(
     error(
       "RN203",
-      `${name} needs an HxWxC feature map, but gets a flat vector of ${ctx.nodes[x].shape[0]}${ctx.variantNote}`,
+      `${name} needs an HxWxC feature map, but gets a flat vector of ${ctx.nodes[x].shape[0]}`,
       l.span,
       "convolutions and pooling go before `global avgpool`/`flatten`",
     ),
@@ -369,7 +370,7 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
         ctx.out.push(
           error(
             "RN201",
-            `residual addition in ${where} cannot match shapes: the block maps ${shapeText(inp)} to ${shapeText(outShape)}, which no whole stride gives${ctx.variantNote}`,
+            `residual addition in ${where} cannot match shapes: the block maps ${shapeText(inp)} to ${shapeText(outShape)}, which no whole stride gives`,
             b.span,
             "a block may only keep the size or divide it by its stride",
           ),
@@ -380,7 +381,7 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
           ctx.out.push(
             error(
               "RN204",
-              `option A cannot reduce channels in ${where}: ${inp[2]} -> ${outShape[2]}; zero padding only adds channels${ctx.variantNote}`,
+              `option A cannot reduce channels in ${where}: ${inp[2]} -> ${outShape[2]}; zero padding only adds channels`,
               b.span,
               "use `shortcut B` (a 1x1 projection) for this stage",
             ),
@@ -423,7 +424,7 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
       ctx.out.push(
         error(
           "RN201",
-          `residual addition needs equal shapes, got ${shapeText(outShape)} (block) + ${shapeText(inp)} (shortcut) in ${where}${ctx.variantNote}`,
+          `residual addition needs equal shapes, got ${shapeText(outShape)} (block) + ${shapeText(inp)} (shortcut) in ${where}`,
           b.span,
           outShape[2] >= inp[2]
             ? "use `shortcut A` (zero-padding, no parameters) or `shortcut B` (1x1 projection)"

@@ -12,6 +12,8 @@ export interface Diagnostic {
   /** Short text shown under the caret. */
   label?: string;
   hint?: string;
+  /** The model variant the problem belongs to, when it depends on one (merged by the checker). */
+  variant?: string;
 }
 
 export function error(
