@@ -51,6 +51,10 @@ export function registerRuntimeCommands(
     )
     .option("--resume", "continue from the run directory's checkpoint")
     .option("--seed <n>", "seed for weights, data order and augmentation (default 1)")
+    .option(
+      "--workers <n>",
+      "auto | N: split each batch over N threads, data parallel (wasm, cpu; default auto: one per core, 16+ images each)",
+    )
     .addOption(
       new Option("--progress <mode>", "progress display").choices(["bar", "lines", "none"]),
     )

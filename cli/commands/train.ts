@@ -6,7 +6,13 @@ import { lower, modelName } from "../../compiler/lower.js";
 import type { TrainRecipe } from "../../compiler/recipe.js";
 import { heapLimitBytes } from "../../runtime/backends/index.js";
 import { openDataSource } from "../../runtime/data/index.js";
-import { train, type ProgressMode } from "../../runtime/train/index.js";
+import {
+  PARALLEL_BACKENDS,
+  type ProgressMode,
+  autoWorkers,
+  shares,
+  train,
+} from "../../runtime/train/index.js";
 import { useBackend } from "../backend.js";
 import { compileAll, type CompileFlags } from "../compile.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
@@ -26,6 +32,7 @@ export interface TrainFlags extends CompileFlags {
   seed?: string;
   progress?: string;
   corrupt?: string;
+  workers?: string;
 }
 
 export function positiveNumber(
@@ -85,13 +92,23 @@ export async function trainCommand(
     `model ${title}: ${a.depth} layers, ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds per image`,
   );
 
+  const workers = workerCount(flags.workers, backend, recipe.batchSize);
+  const split = shares(recipe.batchSize, workers);
+  if (workers > 1) {
+    o.err(
+      `workers ${split.length}: each batch of ${recipe.batchSize} split ${split.join(" + ")} over this thread and ` +
+        `${split.length - 1} worker thread${split.length > 2 ? "s" : ""} (batch norm per share; --workers 1 for one thread)`,
+    );
+  }
+
+  // Every thread has its own heap and holds at most the largest share.
   const limit = heapLimitBytes(backend);
   if (limit !== null) {
-    const need = estimateTrainingBytes(graph, recipe.batchSize);
+    const need = estimateTrainingBytes(graph, split[0]!);
     if (need > limit) {
-      const fits = largestBatchWithin(graph, limit);
+      const fits = largestBatchWithin(graph, limit) * split.length;
       throw new CliError(
-        `${title} at batch ${recipe.batchSize} needs about ${gib(need)} GiB for a training step, more than the ${backend} backend's ${gib(limit)} GiB`,
+        `${title} at batch ${recipe.batchSize}${split.length > 1 ? ` (${split[0]} per worker)` : ""} needs about ${gib(need)} GiB for a training step, more than the ${backend} backend's ${gib(limit)} GiB`,
         EXIT.user,
         fits > 0
           ? `use --batch-size ${fits} or smaller, or a GPU backend (--backend gpu / webgpu)`
@@ -135,6 +152,12 @@ export async function trainCommand(
     seed,
     resume: Boolean(flags.resume),
     log: (l) => o.err(l),
+    parallel: {
+      workers: split.length,
+      backend,
+      // The worker threads build the model from its JSON: they need resnetc's custom layer classes.
+      layerModules: [new URL("../../compiler/shortcut-a.js", import.meta.url).href],
+    },
     ...(progress ? { progress } : {}),
     extraModelFiles: {
       "spec.resnet": specText,
@@ -149,6 +172,7 @@ export async function trainCommand(
             multiplyAdds: a.multiplyAdds,
             data: data.name,
             backend,
+            workers: split.length,
           },
           null,
           2,
@@ -170,6 +194,22 @@ export async function trainCommand(
         `; model in ${res.modelDir}`,
     );
   }
+}
+
+/** --workers: auto (the default) or a whole number; more than one only where it helps (wasm, cpu). */
+export function workerCount(flag: string | undefined, backend: string, batchSize: number): number {
+  if (flag === undefined || flag === "auto") return autoWorkers(backend, batchSize);
+  const n = positiveNumber("--workers", flag, true)!;
+  if (n > 1 && !PARALLEL_BACKENDS.includes(backend)) {
+    throw new UsageError(
+      `--workers ${n} applies to the ${PARALLEL_BACKENDS.join(" and ")} backends, not ${backend}`,
+      "a GPU backend runs the whole batch at once: leave --workers out",
+    );
+  }
+  if (n > batchSize) {
+    throw new UsageError(`--workers ${n} is more than the batch size ${batchSize}`);
+  }
+  return n;
 }
 
 function gib(b: number): string {

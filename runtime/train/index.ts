@@ -15,3 +15,5 @@ export { SgdMomentum, isDecayedWeight } from "./optimizer.js";
 export { type ProgressMode, defaultProgressMode } from "./progress.js";
 export { LrSchedule, RUNNING_ERROR_WINDOW, stepLr } from "./schedule.js";
 export { MODEL_DIR, type TrainOptions, type TrainResult, train } from "./train.js";
+export { type ParallelOptions, shares } from "./parallel/stepper.js";
+export { MIN_SHARE, PARALLEL_BACKENDS, autoWorkers } from "./parallel/workers.js";

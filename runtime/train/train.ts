@@ -26,14 +26,7 @@ import { MEAN_FILE, writeMean } from "../io/mean.js";
 import { saveLayersModel } from "../io/model-io.js";
 import { Rng } from "../rng.js";
 import { TrainError } from "./errors.js";
-import {
-  LOGITS_LAYER,
-  batchTensors,
-  evaluateSplit,
-  logitsModel,
-  modelInputShape,
-} from "./evaluate.js";
-import { countTopKErrors, softmaxCrossEntropy } from "./loss.js";
+import { LOGITS_LAYER, evaluateSplit, logitsModel, modelInputShape } from "./evaluate.js";
 import {
   type EpochMetrics,
   METRICS_FILE,
@@ -42,6 +35,12 @@ import {
   truncateMetrics,
 } from "./metrics.js";
 import { SgdMomentum, isDecayedWeight } from "./optimizer.js";
+import {
+  type ParallelOptions,
+  type Stepper,
+  localStepper,
+  parallelStepper,
+} from "./parallel/stepper.js";
 import { type ProgressMode, createProgress, defaultProgressMode } from "./progress.js";
 import { LrSchedule } from "./schedule.js";
 
@@ -70,6 +69,11 @@ export interface TrainOptions {
   handleSigint?: boolean;
   /** Shown in the interruption message, e.g. "resnetc train net.resnet --out runs/a --resume". */
   resumeCommand?: string;
+  /**
+   * Data-parallel training over worker threads (see ./parallel/stepper.ts); absent or workers 1 =
+   * this thread only. The result then depends on the number of workers (batch norm per share).
+   */
+  parallel?: ParallelOptions;
   /** Decides which weights get weight decay (default: kernels only, see isDecayedWeight). */
   decay?: (weightName: string) => boolean;
 }
@@ -243,6 +247,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const stopRequested = () => interruptRequested || (signal?.aborted ?? false);
   const handleSigint = opts.handleSigint ?? true;
   if (handleSigint) process.on("SIGINT", onSigint);
+  let stepper: Stepper | null = null;
 
   try {
     // ---- Start or resume. ----
@@ -342,6 +347,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const progress = createProgress(opts.progress ?? defaultProgressMode(), log);
     const reachedStop = () => recipe.stopIteration !== null && iteration >= recipe.stopIteration;
     const trainVars = optimizer.variables();
+    const workers = opts.parallel?.workers ?? 1;
+    if (workers > 1) {
+      try {
+        stepper = await parallelStepper(model, sub, inShape, trainVars, opts.parallel!);
+      } catch (err) {
+        throw new TrainError(
+          `could not start ${workers - 1} training worker thread${workers > 2 ? "s" : ""}: ${(err as Error).message}` +
+            ` (train on one thread with --workers 1)`,
+        );
+      }
+    } else stepper = localStepper(sub, inShape, trainVars);
 
     /** One optimizer step; returns the batch's mean loss and number of errors. */
     const step = async (
@@ -349,35 +365,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       lr: number,
       epochNo: number,
     ): Promise<{ loss: number; errors: number }> => {
-      const { x, y } = batchTensors(batch, inShape);
-      let logits: tf.Tensor | null = null;
+      const { loss, errors, grads } = await stepper!.run(batch);
       try {
-        const { value, grads } = tf.variableGrads(() => {
-          const out = sub.apply(x, { training: true }) as tf.Tensor;
-          logits = tf.keep(out);
-          return softmaxCrossEntropy(out, y);
-        }, trainVars);
-        try {
-          const loss = (await value.data())[0] as number;
-          if (!Number.isFinite(loss)) {
-            throw new TrainError(
-              divergedMessage(loss, epochNo, iteration + 1, lr, lastCheckpoint),
-              epochNo,
-              iteration + 1,
-            );
-          }
-          const errors = await countTopKErrors(logits!, y, 1);
-          optimizer.lr = lr;
-          optimizer.step(grads);
-          return { loss, errors };
-        } finally {
-          value.dispose();
-          tf.dispose(grads);
+        if (!Number.isFinite(loss)) {
+          throw new TrainError(
+            divergedMessage(loss, epochNo, iteration + 1, lr, lastCheckpoint),
+            epochNo,
+            iteration + 1,
+          );
         }
+        optimizer.lr = lr;
+        optimizer.step(grads);
+        return { loss, errors };
       } finally {
-        x.dispose();
-        y.dispose();
-        (logits as tf.Tensor | null)?.dispose();
+        tf.dispose(grads);
       }
     };
 
@@ -515,6 +516,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     };
   } finally {
     if (handleSigint) process.off("SIGINT", onSigint);
+    await stepper?.close();
     optimizer.dispose();
   }
 }

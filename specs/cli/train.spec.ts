@@ -185,8 +185,60 @@ describe("resnetc train / eval / predict", () => {
     );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /resnetc: resnet 50 at batch 256 needs about [\d.]+ GiB for a training step, more than the wasm backend's 4\.0 GiB\n {2}hint: use --batch-size \d+ or smaller/,
+      /resnetc: resnet 50 at batch 256 \(128 per worker\) needs about [\d.]+ GiB for a training step, more than the wasm backend's 4\.0 GiB\n {2}hint: use --batch-size \d+ or smaller/,
     );
+  });
+
+  it("splits batches over worker threads and says so; --workers 1 trains on one thread", () => {
+    const two = resnetc(
+      [
+        "train",
+        spec,
+        "--iterations",
+        "2",
+        "--workers",
+        "2",
+        "--out",
+        join(tmp, "w2"),
+        "--progress",
+        "none",
+      ],
+      { env },
+    );
+    expect(two.code).toBe(0);
+    expect(two.stderr).toContain(
+      "workers 2: each batch of 32 split 16 + 16 over this thread and 1 worker thread (batch norm per share; --workers 1 for one thread)",
+    );
+    const one = resnetc(
+      [
+        "train",
+        spec,
+        "--iterations",
+        "2",
+        "--workers",
+        "1",
+        "--out",
+        join(tmp, "w1"),
+        "--progress",
+        "none",
+      ],
+      { env },
+    );
+    expect(one.code).toBe(0);
+    expect(one.stderr).not.toContain("workers");
+    expect(JSON.parse(readFileSync(join(tmp, "w1/model/resnetc.json"), "utf8")).workers).toBe(1);
+    expect(JSON.parse(readFileSync(join(tmp, "w2/model/resnetc.json"), "utf8")).workers).toBe(2);
+  });
+
+  it("--workers is checked: a whole number, at most the batch, only on wasm and cpu (exit 2)", () => {
+    for (const [args, message] of [
+      [["--workers", "0"], "resnetc: --workers must be a positive whole number, got '0'"],
+      [["--workers", "64"], "resnetc: --workers 64 is more than the batch size 32"],
+    ] as const) {
+      const r = resnetc(["train", spec, ...args, "--out", join(tmp, "bad")], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
   });
 });
 

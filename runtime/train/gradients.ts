@@ -1,0 +1,49 @@
+// One forward and backward pass in training mode: the batch's mean loss, its top-1 errors and the
+// gradient of the loss for each trainable variable. The training loop and the data-parallel worker
+// threads (./parallel) both call this, so every worker computes exactly what a single process does.
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+
+import { countTopKErrors, softmaxCrossEntropy } from "./loss.js";
+
+export interface Gradients {
+  /** Mean softmax cross-entropy over the batch. */
+  loss: number;
+  /** Examples whose highest logit is not their label. */
+  errors: number;
+  /** variable name -> gradient; the caller disposes them. */
+  grads: tf.NamedTensorMap;
+}
+
+/**
+ * Runs `logits` (the model up to its pre-softmax layer) on x in training mode, so batch
+ * normalization uses the batch statistics and updates its moving averages, and differentiates the
+ * loss for `vars`. x and y are not disposed.
+ */
+export async function lossAndGradients(
+  logits: tfl.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  vars: tf.Variable[],
+): Promise<Gradients> {
+  let out: tf.Tensor | null = null;
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      const o = logits.apply(x, { training: true }) as tf.Tensor;
+      out = tf.keep(o);
+      return softmaxCrossEntropy(o, y);
+    }, vars);
+    try {
+      const loss = (await value.data())[0] as number;
+      const errors = await countTopKErrors(out!, y, 1);
+      return { loss, errors, grads };
+    } catch (err) {
+      tf.dispose(grads);
+      throw err;
+    } finally {
+      value.dispose();
+    }
+  } finally {
+    (out as tf.Tensor | null)?.dispose();
+  }
+}

@@ -1,0 +1,56 @@
+// Messages between the training loop and its data-parallel worker threads (worker.ts).
+// Arrays travel as Float32Array / Int32Array copies (or transfers); nothing is shared.
+
+/** Sent once: what a worker needs to build the same model on the same backend. */
+export interface InitMessage {
+  type: "init";
+  /** tfjs backend to run on ("wasm" or "cpu"). */
+  backend: string;
+  /** The model's topology, `model.toJSON(null, false)`. */
+  topology: unknown;
+  /** Modules to import before the model is built: they register custom layer classes. */
+  layerModules: string[];
+  /** Every weight of the model (trainable or not) in model order: name and shape, to check. */
+  weights: { name: string; shape: number[] }[];
+  /** Names of the trainable weights whose gradients are wanted, in the order they come back. */
+  trainable: string[];
+}
+
+/** One share of a batch, with the weights to compute it with. */
+export interface StepMessage {
+  type: "step";
+  id: number;
+  /** Values of every weight, in InitMessage.weights order. */
+  weights: Float32Array[];
+  /** n images, NHWC, and their class ids. */
+  x: Float32Array;
+  y: Int32Array;
+  n: number;
+  shape: [number, number, number];
+}
+
+export type ToWorker = InitMessage | StepMessage | { type: "close" };
+
+export interface ReadyMessage {
+  type: "ready";
+  backend: string;
+}
+
+export interface ResultMessage {
+  type: "result";
+  id: number;
+  loss: number;
+  errors: number;
+  /** Gradients in InitMessage.trainable order. */
+  grads: Float32Array[];
+  /** Values of the non-trainable weights after the step (batch norm's moving averages), in model order. */
+  state: Float32Array[];
+}
+
+export interface FailMessage {
+  type: "error";
+  id: number | null;
+  message: string;
+}
+
+export type FromWorker = ReadyMessage | ResultMessage | FailMessage;
