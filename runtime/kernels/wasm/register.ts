@@ -7,6 +7,13 @@
 //   StridedSlice          replaced  same story (option-A shortcut x[:, ::2, ::2, :]); copies runs
 //   Slice                 replaced  the original copies the whole input off the heap per call and
 //                                   walks elements one by one from rank 5 up; copies runs
+//   Sum, Mean             replaced  per-channel reductions over leading axes (batch norm's moments)
+//                                   run as SIMD column sums instead of transpose + reduce
+//   Multiply, Add, Sub    replaced  [N,H,W,C] op [C] broadcasts run as one SIMD pass (the
+//                                   originals' broadcasting path is ~2x their same-shape one)
+//   FusedBatchNorm        replaced  per-channel factor computed once, then one SIMD pass
+//                                   (these six: channel_ops.ts, over our wasm module simd_module.ts)
+//   Identity, Cast        replaced  the originals copy; same-dtype outputs share the input's data
 //   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
 //
 // plus the StridedSlice gradient, missing from tfjs-core for every backend (../gradients.ts).
@@ -20,7 +27,16 @@ import "@tensorflow/tfjs-backend-wasm";
 import { registerTrainingGradients } from "../gradients.js";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
 import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
+import {
+  makeAddConfig,
+  makeFusedBatchNormConfig,
+  makeMeanConfig,
+  makeMultiplyConfig,
+  makeSubConfig,
+  makeSumConfig,
+} from "./channel_ops.js";
 import { CPU_DELEGATED_KERNELS, makeCpuDelegateConfig } from "./cpu_delegate.js";
+import { makeCastConfig, makeIdentityConfig } from "./identity.js";
 import { makeSliceConfig, makeStridedSliceConfig } from "./strided_slice.js";
 import { makeTileConfig } from "./tile.js";
 
@@ -97,6 +113,22 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
     action: "replaced",
     why: "the original copies the whole input per call (and loops per element from rank 5)",
   });
+
+  const replacements: [string, (o: tf.KernelConfig | undefined) => tf.KernelConfig, string][] = [
+    [tf.Sum, makeSumConfig, "over leading axes (per channel): SIMD column sums, no transpose"],
+    [tf.Mean, makeMeanConfig, "over leading axes (per channel): SIMD column sums, no transpose"],
+    [tf.Multiply, makeMultiplyConfig, "a [C] vector broadcast over rows: one SIMD pass"],
+    [tf.Add, makeAddConfig, "a [C] vector broadcast over rows: one SIMD pass"],
+    [tf.Sub, makeSubConfig, "a [C] vector broadcast over rows: one SIMD pass"],
+    [tf.FusedBatchNorm, makeFusedBatchNormConfig, "per-channel factors once, then one SIMD pass"],
+    [tf.Identity, makeIdentityConfig, "the original copies; the output shares the input's data"],
+    [tf.Cast, makeCastConfig, "same dtype: the output shares the input's data instead of a copy"],
+  ];
+  for (const [name, make, why] of replacements) {
+    const current = tf.getKernel(name, "wasm");
+    if (!isOurs(current)) install(make(current));
+    done.push({ kernel: name, action: "replaced", why });
+  }
 
   for (const name of CPU_DELEGATED_KERNELS) {
     const current = tf.getKernel(name, "wasm");

@@ -1,0 +1,319 @@
+// A few WebAssembly SIMD loops that work directly on the wasm backend's heap: resnetc's own small
+// wasm module, assembled here at run time (no toolchain; the bytes are written by the builder
+// below) and instantiated over the backend's WebAssembly.Memory, so its pointers are the same
+// byte offsets as the backend's tensors' memoryOffset. The memory is imported without a maximum,
+// so when tfjs grows the heap these functions see the new size.
+//
+// The loops are what the kernels in channel_ops.ts need: per-channel sums over the rows of an
+// [rows, C] matrix (batch norm's moments and their gradients), a [C] vector broadcast over the
+// rows of a matrix (multiply, add, subtract), and batch norm's affine transform. All work on
+// groups of 4 floats (one v128), so C must be a multiple of 4; callers check that.
+
+import type { WasmModuleLike } from "./wasm_heap.js";
+
+const I32 = 0x7f;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+/** Emits one function body; locals are numbered after the parameters. */
+class Body {
+  readonly code: number[] = [];
+  readonly locals: number[] = [];
+  constructor(readonly nParams: number) {}
+  local(type: number): number {
+    this.locals.push(type);
+    return this.nParams + this.locals.length - 1;
+  }
+  get(i: number): this {
+    this.code.push(0x20, ...uleb(i));
+    return this;
+  }
+  set(i: number): this {
+    this.code.push(0x21, ...uleb(i));
+    return this;
+  }
+  i32(n: number): this {
+    this.code.push(0x41, ...sleb(n | 0));
+    return this;
+  }
+  op(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+  simd(opcode: number, ...imm: number[]): this {
+    this.code.push(0xfd, ...uleb(opcode), ...imm);
+    return this;
+  }
+  /** v128.load at the address on the stack plus `offset` bytes. */
+  load(offset = 0): this {
+    return this.simd(0x00, 0, ...uleb(offset));
+  }
+  /** v128.store (address, value on the stack) at address plus `offset` bytes. */
+  store(offset = 0): this {
+    return this.simd(0x0b, 0, ...uleb(offset));
+  }
+  /** i = i + step (i32 local, step a constant or a local via `stepLocal`). */
+  addTo(i: number, step: number, stepIsLocal = false): this {
+    this.get(i);
+    if (stepIsLocal) this.get(step);
+    else this.i32(step);
+    return this.op(0x6a).set(i);
+  }
+  /** while (i <u end) { body; } — the body must advance i. */
+  whileLess(i: number, end: number, body: () => void): this {
+    this.op(0x02, 0x40, 0x03, 0x40); // block, loop
+    this.get(i).get(end).op(0x4f, 0x0d, 1); // i32.ge_u, br_if 1 (out of the block)
+    body();
+    this.op(0x0c, 0, 0x0b, 0x0b); // br 0 (loop), end loop, end block
+    return this;
+  }
+}
+
+const F32X4_ADD = 0xe4;
+const F32X4_SUB = 0xe5;
+const F32X4_MUL = 0xe6;
+
+interface FuncDef {
+  name: string;
+  params: number;
+  build: (b: Body) => void;
+}
+
+/**
+ * colsum(src, rows, rowBytes, blockRows, dst): for each block of `blockRows` rows of the
+ * [rows, rowBytes/4] float32 matrix at src, writes the block's column sums (float32) as one row
+ * at dst, rows of blocks one after another: dst holds ceil(rows / blockRows) rows.
+ */
+const colsum: FuncDef = {
+  name: "colsum",
+  params: 5,
+  build: (b) => {
+    const [src, rows, rowBytes, blockRows, dst] = [0, 1, 2, 3, 4];
+    const end = b.local(I32);
+    const bend = b.local(I32);
+    const j = b.local(I32);
+    const blockBytes = b.local(I32);
+    const p = src;
+    b.get(rows).get(rowBytes).op(0x6c).get(src).op(0x6a).set(end);
+    b.get(blockRows).get(rowBytes).op(0x6c).set(blockBytes);
+    b.whileLess(p, end, () => {
+      // bend = min(p + blockBytes, end)
+      b.get(p).get(blockBytes).op(0x6a).set(bend);
+      b.get(end).get(bend).get(bend).get(end).op(0x4b, 0x1b).set(bend); // bend >u end ? end : bend
+      // dst row = first row of the block
+      b.i32(0).set(j);
+      b.whileLess(j, rowBytes, () => {
+        b.get(dst).get(j).op(0x6a);
+        b.get(p).get(j).op(0x6a).load();
+        b.store();
+        b.addTo(j, 16);
+      });
+      b.addTo(p, rowBytes, true);
+      b.whileLess(p, bend, () => {
+        b.i32(0).set(j);
+        b.whileLess(j, rowBytes, () => {
+          b.get(dst).get(j).op(0x6a); // address for the store
+          b.get(dst).get(j).op(0x6a).load();
+          b.get(p).get(j).op(0x6a).load();
+          b.simd(F32X4_ADD, 0x01);
+          b.store();
+          b.addTo(j, 16);
+        });
+        b.addTo(p, rowBytes, true);
+      });
+      b.addTo(dst, rowBytes, true);
+    });
+  },
+};
+
+/**
+ * rowop(a, rows, rowBytes, v, out): out[r, :] = a[r, :] OP v[:] (or v OP a when reversed) for
+ * every row r of the [rows, rowBytes/4] float32 matrix a.
+ */
+function rowop(name: string, opcode: number, reversed: boolean): FuncDef {
+  return {
+    name,
+    params: 5,
+    build: (b) => {
+      const [a, rows, rowBytes, v, out] = [0, 1, 2, 3, 4];
+      const end = b.local(I32);
+      const j = b.local(I32);
+      b.get(rows).get(rowBytes).op(0x6c).get(a).op(0x6a).set(end);
+      b.whileLess(a, end, () => {
+        b.i32(0).set(j);
+        b.whileLess(j, rowBytes, () => {
+          b.get(out).get(j).op(0x6a);
+          if (reversed) {
+            b.get(v).get(j).op(0x6a).load();
+            b.get(a).get(j).op(0x6a).load();
+          } else {
+            b.get(a).get(j).op(0x6a).load();
+            b.get(v).get(j).op(0x6a).load();
+          }
+          b.simd(opcode, 0x01);
+          b.store();
+          b.addTo(j, 16);
+        });
+        b.addTo(a, rowBytes, true);
+        b.addTo(out, rowBytes, true);
+      });
+    },
+  };
+}
+
+/**
+ * affine(x, rows, rowBytes, params, out): out[r, c] = (x[r, c] - m[c]) * k[c] + o[c], with
+ * m, k, o the three rows of the [3, C] float32 matrix at params (batch norm's normalisation).
+ */
+const affine: FuncDef = {
+  name: "affine",
+  params: 5,
+  build: (b) => {
+    const [x, rows, rowBytes, params, out] = [0, 1, 2, 3, 4];
+    const end = b.local(I32);
+    const j = b.local(I32);
+    const pj = b.local(I32);
+    b.get(rows).get(rowBytes).op(0x6c).get(x).op(0x6a).set(end);
+    b.whileLess(x, end, () => {
+      b.i32(0).set(j);
+      b.whileLess(j, rowBytes, () => {
+        b.get(params).get(j).op(0x6a).set(pj);
+        b.get(out).get(j).op(0x6a);
+        b.get(x).get(j).op(0x6a).load();
+        b.get(pj).load();
+        b.simd(F32X4_SUB, 0x01);
+        b.get(pj).get(rowBytes).op(0x6a).load();
+        b.simd(F32X4_MUL, 0x01);
+        b.get(pj).get(rowBytes).op(0x6a).get(rowBytes).op(0x6a).load();
+        b.simd(F32X4_ADD, 0x01);
+        b.store();
+        b.addTo(j, 16);
+      });
+      b.addTo(x, rowBytes, true);
+      b.addTo(out, rowBytes, true);
+    });
+  },
+};
+
+const FUNCS: FuncDef[] = [
+  colsum,
+  rowop("mulRow", F32X4_MUL, false),
+  rowop("addRow", F32X4_ADD, false),
+  rowop("subRow", F32X4_SUB, false),
+  rowop("rsubRow", F32X4_SUB, true),
+  affine,
+];
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+/** The module's bytes: one function type per arity, memory imported as env.memory. */
+export function assembleSimdModule(): Uint8Array {
+  const arities = [...new Set(FUNCS.map((f) => f.params))];
+  const types = arities.map((n) => [0x60, ...vec(new Array(n).fill([I32])), 0]);
+  const imports = [[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]]; // memory, min 0, no max
+  const funcs = FUNCS.map((f) => uleb(arities.indexOf(f.params)));
+  const exports = FUNCS.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
+  const bodies = FUNCS.map((f) => {
+    const b = new Body(f.params);
+    f.build(b);
+    const locals = vec(b.locals.map((t) => [1, t]));
+    const body = [...locals, ...b.code, 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec(imports)),
+    ...section(3, vec(funcs)),
+    ...section(7, vec(exports)),
+    ...section(10, vec(bodies)),
+  ]);
+}
+
+/** The exported loops; every pointer is a byte offset in the backend's heap. */
+export interface SimdLoops {
+  colsum(src: number, rows: number, rowBytes: number, blockRows: number, dst: number): void;
+  mulRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
+  addRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
+  subRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
+  rsubRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
+  affine(x: number, rows: number, rowBytes: number, params: number, out: number): void;
+}
+
+// The WebAssembly API, typed here: tsconfig's lib (ES2022, no DOM) does not declare it.
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => object;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+  validate(bytes: Uint8Array): boolean;
+}
+const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+const instances = new WeakMap<object, SimdLoops | null>();
+let compiled: object | null | undefined;
+
+/**
+ * The loops bound to this backend's heap, or null when they cannot be had (the emscripten module
+ * does not expose its memory, or this runtime has no wasm SIMD): the kernels then fall back to
+ * tfjs-backend-wasm's own.
+ */
+export function simdLoops(wasm: WasmModuleLike): SimdLoops | null {
+  const memory = (wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  if (WA == null || !(memory instanceof WA.Memory)) return null;
+  if (instances.has(memory)) return instances.get(memory)!;
+  let loops: SimdLoops | null = null;
+  try {
+    if (compiled === undefined) {
+      const bytes = assembleSimdModule();
+      compiled = WA.validate(bytes) ? new WA.Module(bytes) : null;
+    }
+    if (compiled != null) {
+      const instance = new WA.Instance(compiled, { env: { memory } });
+      loops = instance.exports as unknown as SimdLoops;
+    }
+  } catch {
+    loops = null;
+  }
+  instances.set(memory, loops);
+  return loops;
+}
