@@ -11,7 +11,8 @@ import { checkFile } from "../compiler/check.js";
 import { lower } from "../compiler/lower.js";
 import { selectBackend } from "../runtime/backends/index.js";
 import { softmaxCrossEntropy } from "../runtime/train/loss.js";
-import { logitsModel, SgdMomentum, isDecayedWeight } from "../runtime/train/index.js";
+import { logitsModel, SgdMomentum, autoWorkers, isDecayedWeight } from "../runtime/train/index.js";
+import { parallelStepper } from "../runtime/train/parallel/stepper.js";
 import { handResnet20, handResnet50 } from "./baseline.js";
 
 const args = process.argv.slice(2);
@@ -84,6 +85,52 @@ async function trainRate(
   const tensorsGrow = tf.memory().numTensors - before;
   tf.dispose([x, y]);
   return { rate, tensorsGrow };
+}
+
+/**
+ * Images per second of `resnetc train`'s step with its default workers (data parallel over worker
+ * threads, see runtime/train/parallel): the same optimizer, the batch split over `workers` threads.
+ */
+async function trainRateWorkers(
+  model: tfl.LayersModel,
+  batch: number,
+  steps: number,
+  backend: string,
+  workers: number,
+): Promise<number> {
+  const sub = logitsModel(model)!;
+  const params = sub.trainableWeights.map((w) => ({
+    key: w.originalName,
+    variable: w.read() as tf.Variable,
+    decay: isDecayedWeight(w.originalName),
+  }));
+  const opt = new SgdMomentum(params, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+  const shape = model.inputs[0].shape.slice(1) as [number, number, number];
+  const stepper = await parallelStepper(model, sub, shape, opt.variables(), {
+    workers,
+    backend,
+    layerModules: [new URL("../compiler/shortcut-a.ts", import.meta.url).href],
+  });
+  const size = shape[0] * shape[1] * shape[2];
+  const data = {
+    x: Float32Array.from({ length: batch * size }, (_, i) => Math.sin(i)),
+    y: Int32Array.from({ length: batch }, (_, i) => i % 10),
+    n: batch,
+  };
+  const step = async () => {
+    const g = await stepper.run(data);
+    opt.step(g.grads);
+    tf.dispose(g.grads);
+  };
+  try {
+    await step(); // warm-up (every thread)
+    const t = performance.now();
+    for (let i = 0; i < steps; i++) await step();
+    return (batch * steps) / ((performance.now() - t) / 1000);
+  } finally {
+    await stepper.close();
+    opt.dispose();
+  }
 }
 
 function inferRate(model: tfl.LayersModel, batch: number, steps: number): number {
@@ -200,12 +247,17 @@ async function main() {
       tc.rate = Math.max(tc.rate, tc2.rate);
       th.rate = Math.max(th.rate, th2.rate);
     }
-    push("ResNet-20 train b64 img/s", b, tc.rate, th.rate, "tfjs by hand", "img/s");
+    push("ResNet-20 train b64 img/s, 1 thread", b, tc.rate, th.rate, "tfjs by hand", "img/s");
+    // What `resnetc train` runs by default: the batch split over one thread per core.
+    const workers = autoWorkers(b, 64);
+    const tw = workers > 1 ? await trainRateWorkers(c20, 64, steps, b, workers) : tc.rate;
+    const trainer = `ResNet-20 train b64 img/s, ${workers} worker${workers > 1 ? "s" : ""}`;
+    if (workers > 1) push(trainer, b, tw, tc.rate, "resnetc, 1 thread", "img/s");
     if (torch && b === "wasm")
       push(
-        "ResNet-20 train b64 img/s",
+        trainer,
         b,
-        tc.rate,
+        tw,
         torch.resnet20_train_img_s,
         `PyTorch ${torch.torch} (${torch.threads} threads)`,
         "img/s",
