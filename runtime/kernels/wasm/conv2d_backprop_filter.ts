@@ -1,14 +1,14 @@
 // Conv2DBackpropFilter for the wasm backend, which tfjs-backend-wasm 4.22 does not have at all
 // (training any conv net there fails with "Kernel 'Conv2DBackpropFilter' not registered").
 //
-// The filter gradient of a convolution is itself a convolution, so it runs on the backend's
-// XNNPACK Conv2D instead of a scalar loop:
-//
 //   dW[kh, kw, ci, co] = sum over n, oh, ow of  x[n, oh*s + kh - padTop, ow*s + kw - padLeft, ci]
 //                                               * dy[n, oh, ow, co]
 //
-// Read with ci as the batch, the image batch n as the input channels, and dy as a filter of
-// size OH x OW dilated by the stride s, this is a stride-1 convolution:
+// When Co is a multiple of 4 (every ResNet layer) this runs directly in resnetc's SIMD module
+// (the "direct route" below, 3-4x faster than the XNNPACK route). Otherwise: the filter gradient
+// of a convolution is itself a convolution, so it runs on the backend's XNNPACK Conv2D instead of
+// a scalar loop. Read with ci as the batch, the image batch n as the input channels, and dy as a
+// filter of size OH x OW dilated by the stride s, this is a stride-1 convolution:
 //
 //   xT  = transpose(x,  [3, 1, 2, 0])      [Ci, H, W, N]
 //   dyT = transpose(dy, [1, 2, 0, 3])      [OH, OW, N, Co]   (the "filter")
@@ -20,7 +20,90 @@
 // the input), the needed bottom/right pad is negative: x is cropped instead.
 
 import * as tf from "@tensorflow/tfjs-core";
-import { asWasmBackend, release, runWasmKernel, type WasmBackendLike } from "./wasm_heap.js";
+import { simdLoops, type SimdLoops } from "./simd_module.js";
+import {
+  asWasmBackend,
+  index32,
+  offsetOf,
+  release,
+  runWasmKernel,
+  type WasmBackendLike,
+} from "./wasm_heap.js";
+
+/**
+ * The direct route, used when Co is a multiple of 4 (float32, channels last): for each image and
+ * each tap (kh, kw), the rows oh and columns ow whose input pixel (oh*s + kh - padTop,
+ * ow*s + kw - padLeft) is inside x form a rectangle, and
+ *
+ *   dW[kh, kw, ci, co] += sum over that rectangle of x[n, ih, iw, ci] * dy[n, oh, ow, co]
+ *
+ * runs in resnetc's SIMD module with a block of ci x co sums held in registers over the image.
+ * One image of x and dy (64 KiB each for a CIFAR ResNet's first stage) stays in cache while its
+ * nine taps run. No transposes, no packed copy of dy (the XNNPACK route below spends about half
+ * as long packing dy as a "filter" as it does computing, plus the transposes).
+ */
+function conv2dBackpropFilterDirect(
+  backend: WasmBackendLike,
+  loops: SimdLoops,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  const [n, h, w, ci] = x.shape;
+  const [, oh, ow, co] = dy.shape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const dw = backend.makeOutput([kh, kw, ci, co], "float32");
+  const heap = backend.wasm.HEAPF32;
+  const d0 = index32(backend, dw);
+  heap.fill(0, d0, d0 + kh * kw * ci * co);
+  if (n * oh * ow === 0) return dw;
+  const xOff = offsetOf(backend, x);
+  const dyOff = offsetOf(backend, dy);
+  const dwOff = offsetOf(backend, dw);
+  // The valid range [first, last] of an output index for a tap: 0 <= o*s + k - pad < size.
+  const range = (k: number, pad: number, s: number, size: number, out: number) => {
+    const first = Math.max(0, Math.ceil((pad - k) / s));
+    const last = Math.min(out - 1, Math.floor((size - 1 + pad - k) / s));
+    return [first, last - first + 1];
+  };
+  const ci4 = ci - (ci % 4);
+  const co8 = co - (co % 8);
+  const xRowStride = sh * w * ci * 4;
+  const xColStride = sw * ci * 4;
+  const dyRowStride = ow * co * 4;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < kh; y++) {
+      const [oh0, rows] = range(y, top, sh, h, oh);
+      if (rows <= 0) continue;
+      for (let z = 0; z < kw; z++) {
+        const [ow0, cols] = range(z, left, sw, w, ow);
+        if (cols <= 0) continue;
+        const ih0 = oh0 * sh + y - top;
+        const iw0 = ow0 * sw + z - left;
+        const xb = xOff + ((b * h + ih0) * w + iw0) * ci * 4;
+        const db = dyOff + ((b * oh + oh0) * ow + ow0) * co * 4;
+        const acc = dwOff + (y * kw + z) * ci * co * 4;
+        const run = (
+          f: typeof loops.filterTap4x8,
+          c0: number,
+          c1: number,
+          o0: number,
+          o1: number,
+        ) => {
+          if (c1 > c0 && o1 > o0) {
+            f(xb, db, acc, rows, cols, xRowStride, xColStride, dyRowStride, c0, c1, o0, o1, co);
+          }
+        };
+        run(loops.filterTap4x8, 0, ci4, 0, co8);
+        run(loops.filterTap1x8, ci4, ci, 0, co8);
+        run(loops.filterTap4x4, 0, ci4, co8, co);
+        run(loops.filterTap1x4, ci4, ci, co8, co);
+      }
+    }
+  }
+  return dw;
+}
 
 function conv2dBackpropFilterNHWC(
   backend: WasmBackendLike,
@@ -39,6 +122,8 @@ function conv2dBackpropFilterNHWC(
     false,
     "channelsLast",
   );
+  const loops = co % 4 === 0 && x.dtype === "float32" ? simdLoops(backend.wasm) : null;
+  if (loops != null) return conv2dBackpropFilterDirect(backend, loops, x, dy, info);
   const [n, h, w] = x.shape;
   const [, oh, ow] = dy.shape;
   const { strideHeight: sh, strideWidth: sw } = info;

@@ -1,6 +1,7 @@
 // Registers the kernels that let the wasm backend train ResNets, over tfjs-backend-wasm 4.22:
 //
-//   Conv2DBackpropFilter  added     missing in tfjs-backend-wasm (training fails without it)
+//   Conv2DBackpropFilter  added     missing in tfjs-backend-wasm (training fails without it); runs
+//                                   in our SIMD module (simd_module.ts), XNNPACK when Co % 4 != 0
 //   Conv2DBackpropInput   replaced  the original is a scalar loop; this one runs XNNPACK
 //   Tile                  replaced  the original is an index-per-element loop; this one copies
 //                                   blocks (batch norm's gradient tiles [1,1,1,C] up to [N,H,W,C])
@@ -79,7 +80,7 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
   done.push({
     kernel: tf.Conv2DBackpropFilter,
     action: filter == null || isOurs(filter) ? "added" : "replaced",
-    why: "missing in tfjs-backend-wasm; computed as an XNNPACK convolution",
+    why: "missing in tfjs-backend-wasm; SIMD outer-product sums per tap (XNNPACK conv if Co % 4)",
   });
 
   const input = tf.getKernel(tf.Conv2DBackpropInput, "wasm");

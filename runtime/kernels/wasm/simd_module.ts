@@ -6,12 +6,14 @@
 //
 // The loops are what the kernels in channel_ops.ts need: per-channel sums over the rows of an
 // [rows, C] matrix (batch norm's moments and their gradients), a [C] vector broadcast over the
-// rows of a matrix (multiply, add, subtract), and batch norm's affine transform. All work on
-// groups of 4 floats (one v128), so C must be a multiple of 4; callers check that.
+// rows of a matrix (multiply, add, subtract), and batch norm's affine transform; and the filter
+// gradient's outer-product sums (conv2d_backprop_filter.ts). All work on groups of 4 floats (one
+// v128), so C must be a multiple of 4; callers check that.
 
 import type { WasmModuleLike } from "./wasm_heap.js";
 
 const I32 = 0x7f;
+const V128 = 0x7b;
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -217,6 +219,95 @@ const affine: FuncDef = {
   },
 };
 
+/**
+ * The filter gradient's inner loops for one tap of one image (see conv2d_backprop_filter.ts):
+ *
+ *   acc[c, o] += sum over r < nRows, i < count of  x[c] at x + r*xRowStride + i*xColStride
+ *                                                * dy[o] at dy + r*dyRowStride + i*4*cols
+ *
+ * (acc and dy rows are `cols` floats long, strides in bytes) for c in [ciFrom, ciTo) in blocks of
+ * ciB and o in [coFrom, coTo) in blocks of 4*coV, with the ciB x coV v128 sums of a block held in
+ * locals over the whole rectangle. x values are splatted (load32_splat), dy rows loaded as v128s.
+ */
+function filterTap(name: string, ciB: number, coV: number): FuncDef {
+  return {
+    name,
+    params: 13,
+    build: (b) => {
+      const [x, dy, acc, nRows, count, xRowStride, xColStride, dyRowStride] = [
+        0, 1, 2, 3, 4, 5, 6, 7,
+      ];
+      const [ciFrom, ciTo, coFrom, coTo, cols] = [8, 9, 10, 11, 12];
+      const ci = b.local(I32);
+      const cob = b.local(I32);
+      const xr = b.local(I32);
+      const dr = b.local(I32);
+      const rEnd = b.local(I32);
+      const xp = b.local(I32);
+      const dp = b.local(I32);
+      const dEnd = b.local(I32);
+      const colBytes = b.local(I32);
+      const ap = b.local(I32);
+      const accs: number[][] = [];
+      for (let j = 0; j < ciB; j++) accs.push(Array.from({ length: coV }, () => b.local(V128)));
+      const d = Array.from({ length: coV }, () => b.local(V128));
+      const sp = b.local(V128);
+      const zero = new Array(16).fill(0);
+
+      b.get(cols).i32(4).op(0x6c).set(colBytes);
+      b.get(ciFrom).set(ci);
+      b.whileLess(ci, ciTo, () => {
+        b.get(coFrom).set(cob);
+        b.whileLess(cob, coTo, () => {
+          for (const row of accs) for (const a of row) b.simd(0x0c, ...zero).set(a);
+          b.get(x).get(ci).i32(4).op(0x6c).op(0x6a).set(xr);
+          b.get(dy).get(cob).i32(4).op(0x6c).op(0x6a).set(dr);
+          b.get(nRows).get(dyRowStride).op(0x6c).get(dr).op(0x6a).set(rEnd);
+          b.whileLess(dr, rEnd, () => {
+            b.get(xr).set(xp);
+            b.get(dr).set(dp);
+            b.get(count).get(colBytes).op(0x6c).get(dr).op(0x6a).set(dEnd);
+            b.whileLess(dp, dEnd, () => {
+              for (let v = 0; v < coV; v++)
+                b.get(dp)
+                  .load(16 * v)
+                  .set(d[v]);
+              for (let j = 0; j < ciB; j++) {
+                b.get(xp)
+                  .simd(0x09, 2, ...uleb(4 * j))
+                  .set(sp); // v128.load32_splat
+                for (let v = 0; v < coV; v++) {
+                  b.get(accs[j][v]).get(sp).get(d[v]).simd(F32X4_MUL, 0x01);
+                  b.simd(F32X4_ADD, 0x01).set(accs[j][v]);
+                }
+              }
+              b.addTo(xp, xColStride, true);
+              b.addTo(dp, colBytes, true);
+            });
+            b.addTo(xr, xRowStride, true);
+            b.addTo(dr, dyRowStride, true);
+          });
+          // acc[ci + j, cob + 4v ...] += the accumulators
+          b.get(ci).get(cols).op(0x6c).get(cob).op(0x6a).i32(4).op(0x6c).get(acc).op(0x6a).set(ap);
+          for (let j = 0; j < ciB; j++) {
+            for (let v = 0; v < coV; v++) {
+              b.get(ap)
+                .get(ap)
+                .load(16 * v)
+                .get(accs[j][v])
+                .simd(F32X4_ADD, 0x01)
+                .store(16 * v);
+            }
+            b.addTo(ap, colBytes, true);
+          }
+          b.addTo(cob, 4 * coV);
+        });
+        b.addTo(ci, ciB);
+      });
+    },
+  };
+}
+
 const FUNCS: FuncDef[] = [
   colsum,
   rowop("mulRow", F32X4_MUL, false),
@@ -224,6 +315,10 @@ const FUNCS: FuncDef[] = [
   rowop("subRow", F32X4_SUB, false),
   rowop("rsubRow", F32X4_SUB, true),
   affine,
+  filterTap("filterTap4x8", 4, 2),
+  filterTap("filterTap1x8", 1, 2),
+  filterTap("filterTap4x4", 4, 1),
+  filterTap("filterTap1x4", 1, 1),
 ];
 
 function section(id: number, content: number[]): number[] {
@@ -278,7 +373,28 @@ export interface SimdLoops {
   subRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
   rsubRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
   affine(x: number, rows: number, rowBytes: number, params: number, out: number): void;
+  filterTap4x8: FilterTap;
+  filterTap1x8: FilterTap;
+  filterTap4x4: FilterTap;
+  filterTap1x4: FilterTap;
 }
+
+/** See filterTap(): one tap of one image of the filter gradient, accumulated into acc. */
+export type FilterTap = (
+  x: number,
+  dy: number,
+  acc: number,
+  nRows: number,
+  count: number,
+  xRowStride: number,
+  xColStride: number,
+  dyRowStride: number,
+  ciFrom: number,
+  ciTo: number,
+  coFrom: number,
+  coTo: number,
+  cols: number,
+) => void;
 
 // The WebAssembly API, typed here: tsconfig's lib (ES2022, no DOM) does not declare it.
 interface WasmApi {

@@ -1,0 +1,100 @@
+// The direct (SIMD module) route of resnetc's wasm Conv2DBackpropFilter against the cpu kernel,
+// called as a kernel: ResNet shapes, channel counts that leave tails (Ci not a multiple of 4,
+// Co a multiple of 4 but not of 8), strides, explicit and oversized pads, a kernel larger than
+// its input; Co not a multiple of 4 takes the XNNPACK route (covered by conv-grads.spec.ts too).
+
+import * as tf from "@tensorflow/tfjs-core";
+import { describe, expect, it } from "vitest";
+import { expectClose, initBackends, onCpuAndWasm, randomValues } from "./helpers.js";
+
+type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
+
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+}
+
+const CASES: Case[] = [
+  { x: [8, 32, 32, 16], filter: [3, 3, 16, 16], strides: [1, 1], pad: "same" },
+  { x: [4, 32, 32, 16], filter: [3, 3, 16, 32], strides: [2, 2], pad: "same" },
+  { x: [4, 8, 8, 64], filter: [3, 3, 64, 64], strides: [1, 1], pad: "same" },
+  { x: [4, 32, 32, 3], filter: [3, 3, 3, 16], strides: [1, 1], pad: "same" },
+  { x: [3, 7, 7, 5], filter: [3, 3, 5, 12], strides: [1, 1], pad: "same" },
+  { x: [2, 15, 15, 7], filter: [3, 3, 7, 4], strides: [2, 2], pad: "valid" },
+  { x: [2, 9, 9, 6], filter: [5, 5, 6, 20], strides: [2, 2], pad: "same" },
+  { x: [2, 16, 16, 16], filter: [1, 1, 16, 32], strides: [2, 2], pad: "valid" },
+  {
+    x: [2, 10, 7, 4],
+    filter: [3, 3, 4, 8],
+    strides: [2, 1],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 5, 5, 4],
+    filter: [1, 1, 4, 4],
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [2, 2],
+      [2, 2],
+      [0, 0],
+    ],
+  },
+  { x: [2, 5, 5, 2], filter: [7, 7, 2, 8], strides: [1, 1], pad: "same" },
+  { x: [1, 6, 6, 3], filter: [3, 3, 3, 6], strides: [1, 1], pad: "same" }, // XNNPACK route
+];
+
+function filterGrad(c: Case): { shape: number[]; data: number[] } {
+  return tf.tidy(() => {
+    const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    const x = tf.tensor4d(randomValues(size(c.x), 51), c.x);
+    const dyShape = tf.conv2d(x, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape;
+    const dy = tf.tensor(randomValues(size(dyShape), 52), dyShape);
+    const attrs = {
+      strides: c.strides,
+      pad: c.pad,
+      dataFormat: "NHWC",
+      dimRoundingMode: undefined,
+      filterShape: c.filter,
+    };
+    const dw = tf
+      .engine()
+      .runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap);
+    return { shape: (dw as tf.Tensor).shape, data: Array.from((dw as tf.Tensor).dataSync()) };
+  });
+}
+
+describe("wasm Conv2DBackpropFilter (direct route) matches cpu", () => {
+  for (const c of CASES) {
+    const label = `x ${JSON.stringify(c.x)} filter ${JSON.stringify(c.filter)} strides ${c.strides} pad ${JSON.stringify(c.pad)}`;
+    it(label, async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => filterGrad(c));
+      expect(wasm.shape).toEqual(c.filter);
+      expectClose(wasm.data, cpu.data, label);
+    });
+  }
+
+  it("frees every intermediate it makes on the wasm heap", async () => {
+    await initBackends();
+    await tf.setBackend("wasm");
+    try {
+      filterGrad(CASES[4]);
+      const backend = tf.backend() as unknown as { numDataIds(): number };
+      const ids = backend.numDataIds();
+      const tensors = tf.memory().numTensors;
+      filterGrad(CASES[4]);
+      filterGrad(CASES[6]);
+      expect(backend.numDataIds()).toBe(ids);
+      expect(tf.memory().numTensors).toBe(tensors);
+    } finally {
+      await tf.setBackend("cpu");
+    }
+  });
+});
