@@ -1,6 +1,9 @@
 // Conv2DBackpropInput for the wasm backend, replacing tfjs-backend-wasm 4.22's own kernel, which
 // is a scalar C++ loop (about half of a ResNet training step on wasm was spent there).
 //
+// When Ci is a multiple of 4 it runs as a direct SIMD convolution (conv_direct.ts, which also
+// handles strides without inserting zeros). Otherwise, the route below:
+//
 // The input gradient of a convolution is the "full" convolution of the output gradient with the
 // spatially flipped filter whose in/out channels are swapped; with a stride s, dy first gets s-1
 // zeros inserted between its pixels:
@@ -15,6 +18,7 @@
 // Channels-first (NCHW) data, which the ResNets here never use, goes to the original kernel.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { conv2dBackpropInputDirectOrNull } from "./conv_direct.js";
 import {
   asWasmBackend,
   index32,
@@ -76,6 +80,8 @@ function conv2dBackpropInputNHWC(
   filter: tf.TensorInfo,
   attrs: tf.Conv2DBackpropInputAttrs,
 ): tf.TensorInfo {
+  const direct = conv2dBackpropInputDirectOrNull(backend, dy, filter, attrs);
+  if (direct != null) return direct;
   const info = tf.backend_util.computeConv2DInfo(
     attrs.inputShape,
     filter.shape as [number, number, number, number],

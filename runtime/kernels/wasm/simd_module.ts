@@ -308,6 +308,95 @@ function filterTap(name: string, ciB: number, coV: number): FuncDef {
   };
 }
 
+/**
+ * A direct convolution over one row of output pixels (see conv_direct.ts):
+ *
+ *   out[j, o] = sum over taps t < nTaps, c < cin of  x[c] at src + j*srcPixStride + tapX[t]
+ *                                                   * w[c, o] at w + tapW[t]
+ *
+ * for pixels j < nPix (in blocks of P: the caller gives a multiple of P) and o in
+ * [coFrom, coTo) (blocks of 4*coV), written to out + j*outPixStride. taps is an int32 array of
+ * (tapX, tapW) byte offsets; each tap's weights are a [cin, cols] float32 matrix.
+ */
+function convRow(name: string, P: number, coV: number): FuncDef {
+  return {
+    name,
+    params: 12,
+    build: (b) => {
+      const [src, srcPixStride, nPix, taps, nTaps, cin, w, cols] = [0, 1, 2, 3, 4, 5, 6, 7];
+      const [coFrom, coTo, out, outPixStride] = [8, 9, 10, 11];
+      const pi = b.local(I32);
+      const xb = b.local(I32);
+      const yb = b.local(I32);
+      const cob = b.local(I32);
+      const tp = b.local(I32);
+      const tEnd = b.local(I32);
+      const wp = b.local(I32);
+      const xe = b.local(I32);
+      const colBytes = b.local(I32);
+      const xs = Array.from({ length: P }, () => b.local(I32));
+      const accs: number[][] = [];
+      for (let p = 0; p < P; p++) accs.push(Array.from({ length: coV }, () => b.local(V128)));
+      const wv = Array.from({ length: coV }, () => b.local(V128));
+      const sp = b.local(V128);
+      const zero = new Array(16).fill(0);
+
+      b.get(cols).i32(4).op(0x6c).set(colBytes);
+      b.get(nTaps).i32(8).op(0x6c).get(taps).op(0x6a).set(tEnd);
+      b.get(src).set(xb);
+      b.get(out).set(yb);
+      b.i32(0).set(pi);
+      b.whileLess(pi, nPix, () => {
+        b.get(coFrom).set(cob);
+        b.whileLess(cob, coTo, () => {
+          for (const row of accs) for (const a of row) b.simd(0x0c, ...zero).set(a);
+          b.get(taps).set(tp);
+          b.whileLess(tp, tEnd, () => {
+            // xs[p] = xb + tapX + p*srcPixStride; wp = w + tapW + cob*4
+            b.get(xb).get(tp).op(0x28, 2, 0).op(0x6a).set(xs[0]);
+            for (let p = 1; p < P; p++)
+              b.get(xs[p - 1])
+                .get(srcPixStride)
+                .op(0x6a)
+                .set(xs[p]);
+            b.get(w).get(tp).op(0x28, 2, 4).op(0x6a).get(cob).i32(4).op(0x6c).op(0x6a).set(wp);
+            b.get(xs[0]).get(cin).i32(4).op(0x6c).op(0x6a).set(xe);
+            b.whileLess(xs[0], xe, () => {
+              for (let v = 0; v < coV; v++)
+                b.get(wp)
+                  .load(16 * v)
+                  .set(wv[v]);
+              for (let p = 0; p < P; p++) {
+                b.get(xs[p]).simd(0x09, 2, 0).set(sp); // v128.load32_splat
+                for (let v = 0; v < coV; v++) {
+                  b.get(accs[p][v]).get(sp).get(wv[v]).simd(F32X4_MUL, 0x01);
+                  b.simd(F32X4_ADD, 0x01).set(accs[p][v]);
+                }
+              }
+              for (let p = 0; p < P; p++) b.addTo(xs[p], 4);
+              b.addTo(wp, colBytes, true);
+            });
+            b.addTo(tp, 8);
+          });
+          // out[pixel p, cob + 4v ...] = accs[p][v]
+          b.get(yb).get(cob).i32(4).op(0x6c).op(0x6a).set(wp);
+          for (let p = 0; p < P; p++) {
+            for (let v = 0; v < coV; v++)
+              b.get(wp)
+                .get(accs[p][v])
+                .store(16 * v);
+            if (p + 1 < P) b.addTo(wp, outPixStride, true);
+          }
+          b.addTo(cob, 4 * coV);
+        });
+        b.addTo(pi, P);
+        for (let p = 0; p < P; p++) b.addTo(xb, srcPixStride, true);
+        for (let p = 0; p < P; p++) b.addTo(yb, outPixStride, true);
+      });
+    },
+  };
+}
+
 const FUNCS: FuncDef[] = [
   colsum,
   rowop("mulRow", F32X4_MUL, false),
@@ -319,6 +408,10 @@ const FUNCS: FuncDef[] = [
   filterTap("filterTap1x8", 1, 2),
   filterTap("filterTap4x4", 4, 1),
   filterTap("filterTap1x4", 1, 1),
+  convRow("convRow2x16", 2, 4),
+  convRow("convRow1x16", 1, 4),
+  convRow("convRow2x4", 2, 1),
+  convRow("convRow1x4", 1, 1),
 ];
 
 function section(id: number, content: number[]): number[] {
@@ -377,7 +470,27 @@ export interface SimdLoops {
   filterTap1x8: FilterTap;
   filterTap4x4: FilterTap;
   filterTap1x4: FilterTap;
+  convRow2x16: ConvRow;
+  convRow1x16: ConvRow;
+  convRow2x4: ConvRow;
+  convRow1x4: ConvRow;
 }
+
+/** See convRow(): one row of output pixels of a direct convolution. */
+export type ConvRow = (
+  src: number,
+  srcPixStride: number,
+  nPix: number,
+  taps: number,
+  nTaps: number,
+  cin: number,
+  w: number,
+  cols: number,
+  coFrom: number,
+  coTo: number,
+  out: number,
+  outPixStride: number,
+) => void;
 
 /** See filterTap(): one tap of one image of the filter gradient, accumulated into acc. */
 export type FilterTap = (

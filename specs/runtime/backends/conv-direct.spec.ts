@@ -1,0 +1,160 @@
+// resnetc's direct SIMD convolutions on wasm (Conv2D, FusedConv2D without bias or activation,
+// Conv2DBackpropInput) against the cpu kernels, called as kernels: ResNet shapes, output channel
+// counts with a 4-wide tail (Co % 16 != 0), odd widths (a pixel left after the pairs), strides,
+// dilations, explicit and oversized pads, 'valid' dropping rows, kernels larger than the input,
+// strides larger than the kernel (input-gradient phases no tap reaches), and the cases that go to
+// the original kernels (bias, activation, Co % 4 != 0, filters over the size limit).
+
+import * as tf from "@tensorflow/tfjs-core";
+import { describe, expect, it } from "vitest";
+import { DIRECT_MAX_FILTER_FLOATS } from "../../../runtime/kernels/wasm/conv_direct.js";
+import { expectClose, initBackends, onCpuAndWasm, randomValues } from "./helpers.js";
+
+type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
+
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+  dilations?: [number, number];
+}
+
+const explicit = (t: number, b: number, l: number, r: number): Pad => [
+  [0, 0],
+  [t, b],
+  [l, r],
+  [0, 0],
+];
+
+const CASES: Case[] = [
+  { x: [4, 32, 32, 16], filter: [3, 3, 16, 16], strides: [1, 1], pad: "same" },
+  { x: [4, 32, 32, 16], filter: [3, 3, 16, 32], strides: [2, 2], pad: "same" },
+  { x: [4, 8, 8, 64], filter: [3, 3, 64, 64], strides: [1, 1], pad: "same" },
+  { x: [4, 32, 32, 3], filter: [3, 3, 3, 16], strides: [1, 1], pad: "same" },
+  { x: [2, 7, 7, 8], filter: [3, 3, 8, 20], strides: [1, 1], pad: "same" },
+  { x: [2, 15, 15, 4], filter: [3, 3, 4, 12], strides: [2, 2], pad: "valid" },
+  { x: [2, 16, 16, 8], filter: [3, 3, 8, 8], strides: [2, 2], pad: "valid" },
+  { x: [2, 9, 11, 12], filter: [5, 5, 12, 4], strides: [2, 2], pad: "same" },
+  { x: [2, 16, 16, 16], filter: [1, 1, 16, 32], strides: [2, 2], pad: "valid" },
+  { x: [2, 10, 7, 4], filter: [3, 3, 4, 8], strides: [2, 1], pad: explicit(2, 0, 0, 1) },
+  { x: [2, 6, 6, 4], filter: [1, 1, 4, 4], strides: [1, 1], pad: explicit(2, 2, 2, 2) },
+  { x: [2, 5, 5, 4], filter: [7, 7, 4, 8], strides: [1, 1], pad: "same" },
+  { x: [2, 9, 9, 8], filter: [2, 2, 8, 8], strides: [3, 3], pad: "valid" },
+  { x: [1, 11, 11, 4], filter: [3, 3, 4, 8], strides: [1, 1], pad: "same", dilations: [2, 2] },
+  { x: [1, 12, 9, 8], filter: [3, 2, 8, 4], strides: [1, 1], pad: "valid", dilations: [2, 3] },
+  { x: [2, 6, 6, 4], filter: [3, 3, 4, 6], strides: [1, 1], pad: "same" }, // Co % 4: original
+  { x: [1, 3, 3, 160], filter: [3, 3, 160, 160], strides: [1, 1], pad: "same" }, // over the limit
+];
+
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+function inputs(c: Case) {
+  const x = tf.tensor4d(randomValues(size(c.x), 61), c.x);
+  const w = tf.tensor4d(randomValues(size(c.filter), 62, 0.5), c.filter);
+  return { x, w };
+}
+
+function forward(c: Case, fused?: { bias?: boolean; activation?: tf.fused.Activation }) {
+  return tf.tidy(() => {
+    const { x, w } = inputs(c);
+    const y = fused
+      ? tf.fused.conv2d({
+          x,
+          filter: w,
+          strides: c.strides,
+          pad: c.pad,
+          dilations: c.dilations,
+          bias: fused.bias ? tf.tensor1d(randomValues(c.filter[3], 63)) : undefined,
+          activation: fused.activation,
+        })
+      : tf.conv2d(x, w, c.strides, c.pad, "NHWC", c.dilations);
+    return { shape: y.shape, data: Array.from(y.dataSync()) };
+  });
+}
+
+function inputGrad(c: Case) {
+  return tf.tidy(() => {
+    const { x, w } = inputs(c);
+    const dyShape = tf.conv2d(x, w, c.strides, c.pad).shape;
+    const dy = tf.tensor(randomValues(size(dyShape), 64), dyShape);
+    const attrs = {
+      strides: c.strides,
+      pad: c.pad,
+      dataFormat: "NHWC",
+      dimRoundingMode: undefined,
+      inputShape: c.x,
+    };
+    const dx = tf
+      .engine()
+      .runKernel(
+        tf.Conv2DBackpropInput,
+        { dy, filter: w },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor;
+    return { shape: dx.shape, data: Array.from(dx.dataSync()) };
+  });
+}
+
+const label = (c: Case) =>
+  `x ${JSON.stringify(c.x)} filter ${JSON.stringify(c.filter)} strides ${c.strides} ` +
+  `pad ${JSON.stringify(c.pad)}${c.dilations ? ` dilations ${c.dilations}` : ""}`;
+
+describe("wasm direct Conv2D and FusedConv2D match cpu", () => {
+  it("the size limit sits between ResNet filters and the large case below", () => {
+    expect(3 * 3 * 128 * 128).toBeLessThanOrEqual(DIRECT_MAX_FILTER_FLOATS);
+    expect(3 * 3 * 160 * 160).toBeGreaterThan(DIRECT_MAX_FILTER_FLOATS);
+  });
+
+  for (const c of CASES) {
+    it(label(c), async () => {
+      const { cpu, wasm } = await onCpuAndWasm(() => [forward(c), forward(c, {})]);
+      expect(wasm[0].shape).toEqual(cpu[0].shape);
+      expectClose(wasm[0].data, cpu[0].data, `conv2d ${label(c)}`);
+      expectClose(wasm[1].data, cpu[1].data, `fused conv2d ${label(c)}`);
+    });
+  }
+
+  it("fused with bias or relu (the original kernel)", async () => {
+    const c = CASES[4];
+    const { cpu, wasm } = await onCpuAndWasm(() => [
+      forward(c, { bias: true }),
+      forward(c, { activation: "relu" }),
+      forward(c, { bias: true, activation: "relu" }),
+    ]);
+    cpu.forEach((r, i) => expectClose(wasm[i].data, r.data, `fused variant ${i}`));
+  });
+});
+
+describe("wasm direct Conv2DBackpropInput matches cpu", () => {
+  for (const c of CASES) {
+    it(label(c), async () => {
+      if (c.dilations) return; // tfjs has no input gradient for dilated convolutions
+      const { cpu, wasm } = await onCpuAndWasm(() => inputGrad(c));
+      expect(wasm.shape).toEqual(c.x);
+      expectClose(wasm.data, cpu.data, `dx ${label(c)}`);
+    });
+  }
+
+  it("frees every intermediate it makes on the wasm heap", async () => {
+    await initBackends();
+    await tf.setBackend("wasm");
+    try {
+      const run = () => {
+        inputGrad(CASES[7]);
+        inputGrad(CASES[12]);
+        forward(CASES[9]);
+        forward(CASES[13], {});
+      };
+      run();
+      const backend = tf.backend() as unknown as { numDataIds(): number };
+      const ids = backend.numDataIds();
+      const tensors = tf.memory().numTensors;
+      run();
+      expect(backend.numDataIds()).toBe(ids);
+      expect(tf.memory().numTensors).toBe(tensors);
+    } finally {
+      await tf.setBackend("cpu");
+    }
+  });
+});
