@@ -1,4 +1,4 @@
-// Direct convolutions in resnetc's SIMD module (simd_module.ts, convRow), for the forward conv
+// Direct convolutions in resnetc's SIMD module (simd_module.ts, convRows), for the forward conv
 // (Conv2D, and FusedConv2D without bias or activation, as tfjs-layers runs a bias-free conv) and
 // the input gradient (Conv2DBackpropInput), float32 channels-last with output channels a multiple
 // of 4 (forward filters up to DIRECT_MAX_FILTER_FLOATS; larger ones run faster on XNNPACK).
@@ -60,80 +60,61 @@ function runRowConv(backend: WasmBackendLike, loops: SimdLoops, c: RowConv): voi
   const nTaps = c.taps.length;
   const co16 = c.cout - (c.cout % 16);
   const pairs = c.cols - (c.cols % 2);
-  const { cin, cout, weights, srcPix, outPix } = c;
+  const { cin, cout, weights, srcPix, outPix, rows, srcRow, outRow } = c;
   for (let n = 0; n < c.images; n++) {
-    for (let r = 0; r < c.rows; r++) {
-      const src = c.src + n * c.srcImage + r * c.srcRow;
-      const out = c.out + n * c.outImage + r * c.outRow;
-      const srcT = src + pairs * srcPix;
-      const outT = out + pairs * outPix;
+    const src = c.src + n * c.srcImage;
+    const out = c.out + n * c.outImage;
+    // Pixel pairs, then the last column when the row has an odd number of pixels.
+    const blocks: [typeof loops.convRows2x16, typeof loops.convRows2x16, number, number, number][] =
+      [];
+    if (pairs > 0) blocks.push([loops.convRows2x16, loops.convRows2x4, src, out, pairs]);
+    if (pairs < c.cols) {
+      blocks.push([
+        loops.convRows1x16,
+        loops.convRows1x4,
+        src + pairs * srcPix,
+        out + pairs * outPix,
+        1,
+      ]);
+    }
+    for (const [by16, by4, s, o, nPix] of blocks) {
       if (co16 > 0) {
-        if (pairs > 0) {
-          loops.convRow2x16(
-            src,
-            srcPix,
-            pairs,
-            taps,
-            nTaps,
-            cin,
-            weights,
-            cout,
-            0,
-            co16,
-            out,
-            outPix,
-          );
-        }
-        if (pairs < c.cols) {
-          loops.convRow1x16(
-            srcT,
-            srcPix,
-            1,
-            taps,
-            nTaps,
-            cin,
-            weights,
-            cout,
-            0,
-            co16,
-            outT,
-            outPix,
-          );
-        }
+        by16(
+          s,
+          srcPix,
+          nPix,
+          taps,
+          nTaps,
+          cin,
+          weights,
+          cout,
+          0,
+          co16,
+          o,
+          outPix,
+          rows,
+          srcRow,
+          outRow,
+        );
       }
       if (co16 < cout) {
-        if (pairs > 0) {
-          loops.convRow2x4(
-            src,
-            srcPix,
-            pairs,
-            taps,
-            nTaps,
-            cin,
-            weights,
-            cout,
-            co16,
-            cout,
-            out,
-            outPix,
-          );
-        }
-        if (pairs < c.cols) {
-          loops.convRow1x4(
-            srcT,
-            srcPix,
-            1,
-            taps,
-            nTaps,
-            cin,
-            weights,
-            cout,
-            co16,
-            cout,
-            outT,
-            outPix,
-          );
-        }
+        by4(
+          s,
+          srcPix,
+          nPix,
+          taps,
+          nTaps,
+          cin,
+          weights,
+          cout,
+          co16,
+          cout,
+          o,
+          outPix,
+          rows,
+          srcRow,
+          outRow,
+        );
       }
     }
   }

@@ -7,7 +7,8 @@
 // The loops are what the kernels in channel_ops.ts need: per-channel sums over the rows of an
 // [rows, C] matrix (batch norm's moments and their gradients), a [C] vector broadcast over the
 // rows of a matrix (multiply, add, subtract), and batch norm's affine transform; and the filter
-// gradient's outer-product sums (conv2d_backprop_filter.ts). All work on groups of 4 floats (one
+// gradient's outer-product sums (conv2d_backprop_filter.ts) and direct convolutions
+// (conv_direct.ts). All work on groups of 4 floats (one
 // v128), so C must be a multiple of 4; callers check that.
 
 import type { WasmModuleLike } from "./wasm_heap.js";
@@ -309,23 +310,30 @@ function filterTap(name: string, ciB: number, coV: number): FuncDef {
 }
 
 /**
- * A direct convolution over one row of output pixels (see conv_direct.ts):
+ * A direct convolution over a block of output pixels (see conv_direct.ts): rows r < nRows of
+ * pixels j < nPix (in steps of P: the caller gives a multiple of P), for o in [coFrom, coTo) in
+ * blocks of 4*coV,
  *
- *   out[j, o] = sum over taps t < nTaps, c < cin of  x[c] at src + j*srcPixStride + tapX[t]
- *                                                   * w[c, o] at w + tapW[t]
+ *   out[r, j, o] = sum over taps t < nTaps, c < cin of
+ *                  x[c] at src + r*srcRowStride + j*srcPixStride + tapX[t]  *  w[c, o] at w + tapW[t]
  *
- * for pixels j < nPix (in blocks of P: the caller gives a multiple of P) and o in
- * [coFrom, coTo) (blocks of 4*coV), written to out + j*outPixStride. taps is an int32 array of
- * (tapX, tapW) byte offsets; each tap's weights are a [cin, cols] float32 matrix.
+ * written at out + r*outRowStride + j*outPixStride. taps is an int32 array of (tapX, tapW) byte
+ * offsets; each tap's weights are a [cin, cols] float32 matrix. The co block is the outer loop, so
+ * its slice of the weights (taps x cin x 4*coV floats) stays in L1 over all the pixels.
  */
-function convRow(name: string, P: number, coV: number): FuncDef {
+function convRows(name: string, P: number, coV: number): FuncDef {
   return {
     name,
-    params: 12,
+    params: 15,
     build: (b) => {
       const [src, srcPixStride, nPix, taps, nTaps, cin, w, cols] = [0, 1, 2, 3, 4, 5, 6, 7];
-      const [coFrom, coTo, out, outPixStride] = [8, 9, 10, 11];
+      const [coFrom, coTo, out, outPixStride, nRows, srcRowStride, outRowStride] = [
+        8, 9, 10, 11, 12, 13, 14,
+      ];
       const pi = b.local(I32);
+      const r = b.local(I32);
+      const xrow = b.local(I32);
+      const yrow = b.local(I32);
       const xb = b.local(I32);
       const yb = b.local(I32);
       const cob = b.local(I32);
@@ -343,55 +351,63 @@ function convRow(name: string, P: number, coV: number): FuncDef {
 
       b.get(cols).i32(4).op(0x6c).set(colBytes);
       b.get(nTaps).i32(8).op(0x6c).get(taps).op(0x6a).set(tEnd);
-      b.get(src).set(xb);
-      b.get(out).set(yb);
-      b.i32(0).set(pi);
-      b.whileLess(pi, nPix, () => {
-        b.get(coFrom).set(cob);
-        b.whileLess(cob, coTo, () => {
-          for (const row of accs) for (const a of row) b.simd(0x0c, ...zero).set(a);
-          b.get(taps).set(tp);
-          b.whileLess(tp, tEnd, () => {
-            // xs[p] = xb + tapX + p*srcPixStride; wp = w + tapW + cob*4
-            b.get(xb).get(tp).op(0x28, 2, 0).op(0x6a).set(xs[0]);
-            for (let p = 1; p < P; p++)
-              b.get(xs[p - 1])
-                .get(srcPixStride)
-                .op(0x6a)
-                .set(xs[p]);
-            b.get(w).get(tp).op(0x28, 2, 4).op(0x6a).get(cob).i32(4).op(0x6c).op(0x6a).set(wp);
-            b.get(xs[0]).get(cin).i32(4).op(0x6c).op(0x6a).set(xe);
-            b.whileLess(xs[0], xe, () => {
+      b.get(coFrom).set(cob);
+      b.whileLess(cob, coTo, () => {
+        b.get(src).set(xrow);
+        b.get(out).get(cob).i32(4).op(0x6c).op(0x6a).set(yrow);
+        b.i32(0).set(r);
+        b.whileLess(r, nRows, () => {
+          b.get(xrow).set(xb);
+          b.get(yrow).set(yb);
+          b.i32(0).set(pi);
+          b.whileLess(pi, nPix, () => {
+            for (const row of accs) for (const a of row) b.simd(0x0c, ...zero).set(a);
+            b.get(taps).set(tp);
+            b.whileLess(tp, tEnd, () => {
+              // xs[p] = xb + tapX + p*srcPixStride; wp = w + tapW + cob*4
+              b.get(xb).get(tp).op(0x28, 2, 0).op(0x6a).set(xs[0]);
+              for (let p = 1; p < P; p++)
+                b.get(xs[p - 1])
+                  .get(srcPixStride)
+                  .op(0x6a)
+                  .set(xs[p]);
+              b.get(w).get(tp).op(0x28, 2, 4).op(0x6a).get(cob).i32(4).op(0x6c).op(0x6a).set(wp);
+              b.get(xs[0]).get(cin).i32(4).op(0x6c).op(0x6a).set(xe);
+              b.whileLess(xs[0], xe, () => {
+                for (let v = 0; v < coV; v++)
+                  b.get(wp)
+                    .load(16 * v)
+                    .set(wv[v]);
+                for (let p = 0; p < P; p++) {
+                  b.get(xs[p]).simd(0x09, 2, 0).set(sp); // v128.load32_splat
+                  for (let v = 0; v < coV; v++) {
+                    b.get(accs[p][v]).get(sp).get(wv[v]).simd(F32X4_MUL, 0x01);
+                    b.simd(F32X4_ADD, 0x01).set(accs[p][v]);
+                  }
+                }
+                for (let p = 0; p < P; p++) b.addTo(xs[p], 4);
+                b.addTo(wp, colBytes, true);
+              });
+              b.addTo(tp, 8);
+            });
+            // out[pixel p, cob + 4v ...] = accs[p][v]
+            b.get(yb).set(wp);
+            for (let p = 0; p < P; p++) {
               for (let v = 0; v < coV; v++)
                 b.get(wp)
-                  .load(16 * v)
-                  .set(wv[v]);
-              for (let p = 0; p < P; p++) {
-                b.get(xs[p]).simd(0x09, 2, 0).set(sp); // v128.load32_splat
-                for (let v = 0; v < coV; v++) {
-                  b.get(accs[p][v]).get(sp).get(wv[v]).simd(F32X4_MUL, 0x01);
-                  b.simd(F32X4_ADD, 0x01).set(accs[p][v]);
-                }
-              }
-              for (let p = 0; p < P; p++) b.addTo(xs[p], 4);
-              b.addTo(wp, colBytes, true);
-            });
-            b.addTo(tp, 8);
+                  .get(accs[p][v])
+                  .store(16 * v);
+              b.addTo(wp, outPixStride, true);
+            }
+            b.get(wp).set(yb);
+            b.addTo(pi, P);
+            for (let p = 0; p < P; p++) b.addTo(xb, srcPixStride, true);
           });
-          // out[pixel p, cob + 4v ...] = accs[p][v]
-          b.get(yb).get(cob).i32(4).op(0x6c).op(0x6a).set(wp);
-          for (let p = 0; p < P; p++) {
-            for (let v = 0; v < coV; v++)
-              b.get(wp)
-                .get(accs[p][v])
-                .store(16 * v);
-            if (p + 1 < P) b.addTo(wp, outPixStride, true);
-          }
-          b.addTo(cob, 4 * coV);
+          b.addTo(r, 1);
+          b.addTo(xrow, srcRowStride, true);
+          b.addTo(yrow, outRowStride, true);
         });
-        b.addTo(pi, P);
-        for (let p = 0; p < P; p++) b.addTo(xb, srcPixStride, true);
-        for (let p = 0; p < P; p++) b.addTo(yb, outPixStride, true);
+        b.addTo(cob, 4 * coV);
       });
     },
   };
@@ -408,10 +424,10 @@ const FUNCS: FuncDef[] = [
   filterTap("filterTap1x8", 1, 2),
   filterTap("filterTap4x4", 4, 1),
   filterTap("filterTap1x4", 1, 1),
-  convRow("convRow2x16", 2, 4),
-  convRow("convRow1x16", 1, 4),
-  convRow("convRow2x4", 2, 1),
-  convRow("convRow1x4", 1, 1),
+  convRows("convRows2x16", 2, 4),
+  convRows("convRows1x16", 1, 4),
+  convRows("convRows2x4", 2, 1),
+  convRows("convRows1x4", 1, 1),
 ];
 
 function section(id: number, content: number[]): number[] {
@@ -470,14 +486,14 @@ export interface SimdLoops {
   filterTap1x8: FilterTap;
   filterTap4x4: FilterTap;
   filterTap1x4: FilterTap;
-  convRow2x16: ConvRow;
-  convRow1x16: ConvRow;
-  convRow2x4: ConvRow;
-  convRow1x4: ConvRow;
+  convRows2x16: ConvRows;
+  convRows1x16: ConvRows;
+  convRows2x4: ConvRows;
+  convRows1x4: ConvRows;
 }
 
-/** See convRow(): one row of output pixels of a direct convolution. */
-export type ConvRow = (
+/** See convRows(): a block of output pixels of a direct convolution. */
+export type ConvRows = (
   src: number,
   srcPixStride: number,
   nPix: number,
@@ -490,6 +506,9 @@ export type ConvRow = (
   coTo: number,
   out: number,
   outPixStride: number,
+  nRows: number,
+  srcRowStride: number,
+  outRowStride: number,
 ) => void;
 
 /** See filterTap(): one tap of one image of the filter gradient, accumulated into acc. */
