@@ -5,8 +5,9 @@
 //                    originals transpose the reduced axes innermost first (a full copy of the
 //                    activation), then reduce. Here SIMD column sums run straight over the data,
 //                    in blocks of 256 rows whose float32 partial sums are added up in float64.
-//   Multiply, Add,   of an [N,H,W,C] tensor and a [C] (or [1,1,1,C]) one, either order. The
-//   Sub              originals' broadcasting path is about twice as slow as their same-shape path.
+//   Multiply, Add,   of an [N,H,W,C] tensor and a [C] (or [1,1,1,C]) one or a single value,
+//   Sub, RealDiv     either order. The originals' broadcasting path is about twice as slow as
+//                    their same-shape path.
 //   FusedBatchNorm   (x - mean) * scale / sqrt(variance + eps) + offset with [C] parameters: the
 //                    per-channel factor is computed once, then one SIMD pass over x.
 //
@@ -149,13 +150,15 @@ function rowParams(
   return t;
 }
 
-type RowOp = "mulRow" | "addRow" | "subRow" | "rsubRow";
+type RowOp = "mulRow" | "addRow" | "subRow" | "rsubRow" | "divRow" | "rdivRow";
 
 const SCALAR_OPS: Record<RowOp, (a: number, v: number) => number> = {
   mulRow: (a, v) => Math.fround(a * v),
   addRow: (a, v) => Math.fround(a + v),
   subRow: (a, v) => Math.fround(a - v),
   rsubRow: (a, v) => Math.fround(v - a),
+  divRow: (a, v) => Math.fround(a / v),
+  rdivRow: (a, v) => Math.fround(v / a),
 };
 
 /** out[r, c] = full[r, c] OP vec[c] over the [rows, cols] matrix `full`. */
@@ -196,7 +199,7 @@ function rowBroadcast(
 }
 
 function makeBinaryConfig(
-  kernelName: "Multiply" | "Add" | "Sub",
+  kernelName: "Multiply" | "Add" | "Sub" | "RealDiv",
   original: tf.KernelConfig | undefined,
 ): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
@@ -208,35 +211,37 @@ function makeBinaryConfig(
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const size = tf.util.sizeFromShape(outShape);
     const cols = outShape.length > 0 ? outShape[outShape.length - 1] : 0;
-    const isVec = (t: tf.TensorInfo) =>
-      t.shape.length > 0 &&
-      t.shape[t.shape.length - 1] === cols &&
-      tf.util.sizeFromShape(t.shape) === cols;
+    // The operand broadcast over rows: a [C] vector (any leading 1s) or a single value.
+    const vecCols = (t: tf.TensorInfo): number | null => {
+      const n = tf.util.sizeFromShape(t.shape);
+      if (n === 1) return 1;
+      return t.shape.length > 0 && t.shape[t.shape.length - 1] === cols && n === cols ? cols : null;
+    };
     const aFull = tf.util.sizeFromShape(a.shape) === size;
     const bFull = tf.util.sizeFromShape(b.shape) === size;
     let full: tf.TensorInfo;
     let vec: tf.TensorInfo;
+    let period: number | null = null;
     let reversed = false;
     if (size === 0 || size === cols || (aFull && bFull)) {
       return callOriginal(original, kernelName, args);
-    } else if (aFull && isVec(b)) {
+    } else if (aFull && (period = vecCols(b)) != null) {
       [full, vec] = [a, b];
-    } else if (bFull && isVec(a)) {
+    } else if (bFull && (period = vecCols(a)) != null) {
       [full, vec, reversed] = [b, a, true];
     } else {
       return callOriginal(original, kernelName, args);
     }
     const loops = simdLoops(backend.wasm);
     if (loops == null) return callOriginal(original, kernelName, args);
-    const op: RowOp =
-      kernelName === "Multiply"
-        ? "mulRow"
-        : kernelName === "Add"
-          ? "addRow"
-          : reversed
-            ? "rsubRow"
-            : "subRow";
-    return rowBroadcast(backend, loops, op, full, vec, outShape, cols);
+    const ops: Record<typeof kernelName, [RowOp, RowOp]> = {
+      Multiply: ["mulRow", "mulRow"],
+      Add: ["addRow", "addRow"],
+      Sub: ["subRow", "rsubRow"],
+      RealDiv: ["divRow", "rdivRow"],
+    };
+    const op = ops[kernelName][reversed ? 1 : 0];
+    return rowBroadcast(backend, loops, op, full, vec, outShape, period);
   };
   return {
     kernelName,
@@ -252,6 +257,8 @@ export const makeAddConfig = (original: tf.KernelConfig | undefined) =>
   makeBinaryConfig("Add", original);
 export const makeSubConfig = (original: tf.KernelConfig | undefined) =>
   makeBinaryConfig("Sub", original);
+export const makeRealDivConfig = (original: tf.KernelConfig | undefined) =>
+  makeBinaryConfig("RealDiv", original);
 
 /** FusedBatchNorm with parameters of size C (x's last axis) or 1, all float32. */
 export function makeFusedBatchNormConfig(original: tf.KernelConfig | undefined): tf.KernelConfig {

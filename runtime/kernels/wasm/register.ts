@@ -14,10 +14,11 @@
 //                                   walks elements one by one from rank 5 up; copies runs
 //   Sum, Mean             replaced  per-channel reductions over leading axes (batch norm's moments)
 //                                   run as SIMD column sums instead of transpose + reduce
-//   Multiply, Add, Sub    replaced  [N,H,W,C] op [C] broadcasts run as one SIMD pass (the
-//                                   originals' broadcasting path is ~2x their same-shape one)
+//   Multiply, Add, Sub,   replaced  [N,H,W,C] op [C] (or op a scalar) broadcasts run as one SIMD
+//   RealDiv                         pass (the originals' broadcasting path is ~2x their same-shape
+//                                   one)
 //   FusedBatchNorm        replaced  per-channel factor computed once, then one SIMD pass
-//                                   (these six: channel_ops.ts, over our wasm module simd_module.ts)
+//                                   (these seven: channel_ops.ts, over our wasm module simd_module.ts)
 //   Identity, Cast        replaced  the originals copy; same-dtype outputs share the input's data
 //   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
 //
@@ -37,6 +38,7 @@ import {
   makeFusedBatchNormConfig,
   makeMeanConfig,
   makeMultiplyConfig,
+  makeRealDivConfig,
   makeSubConfig,
   makeSumConfig,
 } from "./channel_ops.js";
@@ -129,9 +131,10 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
     ],
     [tf.Sum, makeSumConfig, "over leading axes (per channel): SIMD column sums, no transpose"],
     [tf.Mean, makeMeanConfig, "over leading axes (per channel): SIMD column sums, no transpose"],
-    [tf.Multiply, makeMultiplyConfig, "a [C] vector broadcast over rows: one SIMD pass"],
-    [tf.Add, makeAddConfig, "a [C] vector broadcast over rows: one SIMD pass"],
-    [tf.Sub, makeSubConfig, "a [C] vector broadcast over rows: one SIMD pass"],
+    [tf.Multiply, makeMultiplyConfig, "a [C] vector or a scalar broadcast: one SIMD pass"],
+    [tf.Add, makeAddConfig, "a [C] vector or a scalar broadcast: one SIMD pass"],
+    [tf.Sub, makeSubConfig, "a [C] vector or a scalar broadcast: one SIMD pass"],
+    [tf.RealDiv, makeRealDivConfig, "a [C] vector or a scalar broadcast: one SIMD pass"],
     [tf.FusedBatchNorm, makeFusedBatchNormConfig, "per-channel factors once, then one SIMD pass"],
     [tf.Identity, makeIdentityConfig, "the original copies; the output shares the input's data"],
     [tf.Cast, makeCastConfig, "same dtype: the output shares the input's data instead of a copy"],

@@ -97,6 +97,7 @@ class Body {
 const F32X4_ADD = 0xe4;
 const F32X4_SUB = 0xe5;
 const F32X4_MUL = 0xe6;
+const F32X4_DIV = 0xe7;
 
 interface FuncDef {
   name: string;
@@ -116,37 +117,56 @@ const colsum: FuncDef = {
     const [src, rows, rowBytes, blockRows, dst] = [0, 1, 2, 3, 4];
     const end = b.local(I32);
     const bend = b.local(I32);
-    const j = b.local(I32);
+    const g = b.local(I32);
+    const g4End = b.local(I32);
+    const q = b.local(I32);
     const blockBytes = b.local(I32);
+    const a = [b.local(V128), b.local(V128), b.local(V128), b.local(V128)];
+    const zero = new Array(16).fill(0);
     const p = src;
     b.get(rows).get(rowBytes).op(0x6c).get(src).op(0x6a).set(end);
     b.get(blockRows).get(rowBytes).op(0x6c).set(blockBytes);
+    b.get(rowBytes).i32(-64).op(0x71).set(g4End); // i32.and: whole groups of 4 v128s
     b.whileLess(p, end, () => {
       // bend = min(p + blockBytes, end)
       b.get(p).get(blockBytes).op(0x6a).set(bend);
       b.get(end).get(bend).get(bend).get(end).op(0x4b, 0x1b).set(bend); // bend >u end ? end : bend
-      // dst row = first row of the block
-      b.i32(0).set(j);
-      b.whileLess(j, rowBytes, () => {
-        b.get(dst).get(j).op(0x6a);
-        b.get(p).get(j).op(0x6a).load();
-        b.store();
-        b.addTo(j, 16);
-      });
-      b.addTo(p, rowBytes, true);
-      b.whileLess(p, bend, () => {
-        b.i32(0).set(j);
-        b.whileLess(j, rowBytes, () => {
-          b.get(dst).get(j).op(0x6a); // address for the store
-          b.get(dst).get(j).op(0x6a).load();
-          b.get(p).get(j).op(0x6a).load();
-          b.simd(F32X4_ADD, 0x01);
-          b.store();
-          b.addTo(j, 16);
+      // Columns in groups of 16 floats, summed down the block in 4 v128 registers.
+      b.i32(0).set(g);
+      b.whileLess(g, g4End, () => {
+        for (const r of a) b.simd(0x0c, ...zero).set(r);
+        b.get(p).get(g).op(0x6a).set(q);
+        b.whileLess(q, bend, () => {
+          for (let k = 0; k < 4; k++) {
+            b.get(a[k])
+              .get(q)
+              .load(16 * k)
+              .simd(F32X4_ADD, 0x01)
+              .set(a[k]);
+          }
+          b.addTo(q, rowBytes, true);
         });
-        b.addTo(p, rowBytes, true);
+        for (let k = 0; k < 4; k++)
+          b.get(dst)
+            .get(g)
+            .op(0x6a)
+            .get(a[k])
+            .store(16 * k);
+        b.addTo(g, 64);
+      });
+      // The remaining v128 columns one at a time.
+      b.whileLess(g, rowBytes, () => {
+        b.simd(0x0c, ...zero).set(a[0]);
+        b.get(p).get(g).op(0x6a).set(q);
+        b.whileLess(q, bend, () => {
+          b.get(a[0]).get(q).load().simd(F32X4_ADD, 0x01).set(a[0]);
+          b.addTo(q, rowBytes, true);
+        });
+        b.get(dst).get(g).op(0x6a).get(a[0]).store();
+        b.addTo(g, 16);
       });
       b.addTo(dst, rowBytes, true);
+      b.get(bend).set(p);
     });
   },
 };
@@ -419,6 +439,8 @@ const FUNCS: FuncDef[] = [
   rowop("addRow", F32X4_ADD, false),
   rowop("subRow", F32X4_SUB, false),
   rowop("rsubRow", F32X4_SUB, true),
+  rowop("divRow", F32X4_DIV, false),
+  rowop("rdivRow", F32X4_DIV, true),
   affine,
   filterTap("filterTap4x8", 4, 2),
   filterTap("filterTap1x8", 1, 2),
@@ -481,6 +503,8 @@ export interface SimdLoops {
   addRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
   subRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
   rsubRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
+  divRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
+  rdivRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
   affine(x: number, rows: number, rowBytes: number, params: number, out: number): void;
   filterTap4x8: FilterTap;
   filterTap1x8: FilterTap;

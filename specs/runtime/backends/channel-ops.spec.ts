@@ -53,7 +53,17 @@ describe("resnetc's SIMD module", () => {
     expect(valid).toBe(true);
     const wasm = tf.findBackend("wasm") as unknown as { wasm: WasmModuleLike };
     expect(simdLoops(wasm.wasm)).not.toBeNull();
-    for (const k of ["Sum", "Mean", "Multiply", "Add", "Sub", "FusedBatchNorm", "Identity"]) {
+    for (const k of [
+      "Sum",
+      "Mean",
+      "Multiply",
+      "Add",
+      "Sub",
+      "RealDiv",
+      "FusedBatchNorm",
+      "Identity",
+      "Cast",
+    ]) {
       const config = tf.getKernel(k, "wasm") as unknown as Record<symbol, unknown> | undefined;
       expect(config?.[OURS], `${k} is resnetc's`).toBe(true);
     }
@@ -136,12 +146,16 @@ const BINARY_CASES: Array<{ a: number[]; b: number[] }> = [
   { a: [2, 6], b: [1, 6] },
   { a: [4, 4], b: [4, 1] }, // a column, not a row: the original kernel
   { a: [2, 3, 4], b: [3, 4] }, // [3,4] is not a vector: the original kernel
-  { a: [2, 3, 4], b: [] },
+  { a: [2, 3, 4], b: [] }, // a scalar: 24 floats as 6 rows of 4
+  { a: [], b: [64, 32, 32, 16] },
+  { a: [1, 1, 1, 1], b: [7, 5] }, // 35 floats: 3 left over after the rows of 4
+  { a: [3, 5], b: [1] },
+  { a: [7], b: [] }, // as many values as channels: the original kernel
   { a: [5, 8], b: [5, 8] },
   { a: [8], b: [8] },
 ];
 
-describe("wasm Multiply, Add and Sub with a broadcast row match cpu", () => {
+describe("wasm Multiply, Add, Sub and RealDiv with a broadcast row or scalar match cpu", () => {
   for (const c of BINARY_CASES) {
     const label = `${JSON.stringify(c.a)} and ${JSON.stringify(c.b)}`;
     it(label, async () => {
@@ -151,11 +165,18 @@ describe("wasm Multiply, Add and Sub with a broadcast row match cpu", () => {
         tf.tidy(() => {
           const a = tf.tensor(av, c.a);
           const b = tf.tensor(bv, c.b);
-          return [tf.mul(a, b), tf.add(a, b), tf.sub(a, b), tf.sub(b, a)].map(result);
+          return [
+            tf.mul(a, b),
+            tf.add(a, b),
+            tf.sub(a, b),
+            tf.sub(b, a),
+            tf.div(a, b),
+            tf.div(b, a),
+          ].map(result);
         }),
       );
       // Single float32 operations: exactly the same results.
-      ["mul", "add", "sub", "reversed sub"].forEach((op, i) =>
+      ["mul", "add", "sub", "reversed sub", "div", "reversed div"].forEach((op, i) =>
         expectSame(wasm[i], cpu[i], `${op} ${label}`, 0, 0),
       );
     });
@@ -166,7 +187,9 @@ describe("wasm Multiply, Add and Sub with a broadcast row match cpu", () => {
       tf.tidy(() => {
         const a = tf.tensor(Int32Array.from(randomValues(24, 23, 50)), [2, 3, 4], "int32");
         const b = tf.tensor1d([1, -2, 3, 4], "int32");
-        return [tf.mul(a, b), tf.add(a, b), tf.sub(b, a)].map(result);
+        return [tf.mul(a, b), tf.add(a, b), tf.sub(b, a), tf.div(a, tf.scalar(2, "int32"))].map(
+          result,
+        );
       }),
     );
     expect(wasm).toEqual(cpu);
