@@ -8,20 +8,29 @@
 //
 // Both are the same computation: for each output pixel, sum over a list of taps of a
 // [cin] x [cin, cout] product, with the source pixel of a tap at a fixed byte offset from the
-// output pixel's base in a zero-padded copy of the source (so no bounds checks in the loops).
+// output pixel's base. The output is cut into rectangles (the interior, the border rows and
+// columns) whose pixels all read the same taps inside the source, so the loops need neither
+// bounds checks nor a zero-padded copy of the source; taps that would read padding are left out.
 //
-//   forward:         source x padded, output pixel (oh, ow) based at (oh*sh, ow*sw); tap (kh, kw)
-//                    at (kh*dh, kw*dw), weights W[kh, kw] as they are ([Ci, Co]).
+//   forward:         source x, output pixel (oh, ow) based at (oh*sh - padTop, ow*sw - padLeft);
+//                    tap (kh, kw) at (kh*dh, kw*dw), weights W[kh, kw] as they are ([Ci, Co]).
 //   input gradient:  dx[n, ih, iw, ci] = sum over (kh, kw) with oh = (ih + padTop - kh) / sh and
 //                    ow likewise integers, of dy[n, oh, ow, :] . W[kh, kw, ci, :]. Split dx into
 //                    sh x sw phases (ih mod sh, iw mod sw): within a phase the taps that land on
 //                    whole dy pixels are fixed and consecutive dx pixels of the phase read
-//                    consecutive dy pixels, a stride-1 convolution of dy padded with zeros with
-//                    weights W[kh, kw] transposed ([Co, Ci]). Phases no tap reaches stay 0.
+//                    consecutive dy pixels, a stride-1 convolution of dy with weights
+//                    W[kh, kw] transposed ([Co, Ci]). Pixels no tap reaches are 0.
 
 import * as tf from "@tensorflow/tfjs-core";
-import { simdLoops, type SimdLoops } from "./simd_module.js";
-import { asWasmBackend, index32, offsetOf, release, type WasmBackendLike } from "./wasm_heap.js";
+import { simdLoops, type ConvRows, type SimdLoops } from "./simd_module.js";
+import {
+  asWasmBackend,
+  index32,
+  offsetOf,
+  release,
+  runWasmKernel,
+  type WasmBackendLike,
+} from "./wasm_heap.js";
 
 type KernelArgs = {
   inputs: tf.NamedTensorInfoMap;
@@ -29,58 +38,66 @@ type KernelArgs = {
   attrs?: tf.NamedAttrMap;
 };
 
-/** One direct convolution over rows of output pixels; addresses and strides in bytes. */
-interface RowConv {
-  images: number;
-  rows: number; // output rows per image
+/**
+ * A direct convolution over a rectangle of output pixels in every image, with the taps valid
+ * for all of them; addresses and strides in bytes. Addresses may point outside the tensors (a
+ * pixel base left of column 0): only base + tap offset, always inside, is ever read.
+ */
+interface Region {
+  rows: number; // output rows
   cols: number; // output pixels per row
-  src: number; // address of the source for image 0, output row 0, pixel 0
+  src: number; // source base of image 0's first pixel of the region
+  out: number; // output address of image 0's first pixel of the region
+  taps: [number, number][]; // (source offset, weight offset) per tap
+}
+
+/** The part every region of one convolution shares. */
+interface Geometry {
+  images: number;
   srcImage: number;
   srcRow: number;
   srcPix: number;
-  out: number;
   outImage: number;
   outRow: number;
   outPix: number;
-  taps: [number, number][]; // (source offset, weight offset) per tap
   weights: number;
   cin: number;
   cout: number;
 }
 
-function runRowConv(backend: WasmBackendLike, loops: SimdLoops, c: RowConv): void {
-  if (c.rows <= 0 || c.cols <= 0 || c.images <= 0 || c.taps.length === 0) return;
-  const tapsT = backend.makeOutput([c.taps.length * 2], "int32");
-  const t0 = index32(backend, tapsT);
-  c.taps.forEach(([x, w], i) => {
-    backend.wasm.HEAP32[t0 + 2 * i] = x;
-    backend.wasm.HEAP32[t0 + 2 * i + 1] = w;
-  });
-  const taps = offsetOf(backend, tapsT);
-  const nTaps = c.taps.length;
-  const co16 = c.cout - (c.cout % 16);
-  const pairs = c.cols - (c.cols % 2);
-  const { cin, cout, weights, srcPix, outPix, rows, srcRow, outRow } = c;
-  for (let n = 0; n < c.images; n++) {
-    const src = c.src + n * c.srcImage;
-    const out = c.out + n * c.outImage;
-    // Pixel pairs, then the last column when the row has an odd number of pixels.
-    const blocks: [typeof loops.convRows2x16, typeof loops.convRows2x16, number, number, number][] =
-      [];
-    if (pairs > 0) blocks.push([loops.convRows2x16, loops.convRows2x4, src, out, pairs]);
-    if (pairs < c.cols) {
-      blocks.push([
-        loops.convRows1x16,
-        loops.convRows1x4,
-        src + pairs * srcPix,
-        out + pairs * outPix,
-        1,
-      ]);
+function runRegions(
+  backend: WasmBackendLike,
+  loops: SimdLoops,
+  g: Geometry,
+  regions: Region[],
+): void {
+  const live = regions.filter((r) => r.rows > 0 && r.cols > 0 && r.taps.length > 0);
+  if (live.length === 0 || g.images <= 0) return;
+  const nAll = live.reduce((a, r) => a + r.taps.length, 0);
+  const tapsT = backend.makeOutput([nAll * 2], "int32");
+  const heap = backend.wasm.HEAP32; // after the allocation
+  let k = index32(backend, tapsT);
+  const tapAddr: number[] = [];
+  for (const r of live) {
+    tapAddr.push(offsetOf(backend, tapsT) + (k - index32(backend, tapsT)) * 4);
+    for (const [x, w] of r.taps) {
+      heap[k++] = x;
+      heap[k++] = w;
     }
-    for (const [by16, by4, s, o, nPix] of blocks) {
-      if (co16 > 0) {
-        by16(
-          s,
+  }
+  const { cin, cout, weights, srcPix, outPix, srcRow, outRow } = g;
+  const co16 = cout - (cout % 16);
+  for (let n = 0; n < g.images; n++) {
+    live.forEach((r, ri) => {
+      const taps = tapAddr[ri];
+      const nTaps = r.taps.length;
+      const pairs = r.cols - (r.cols % 2);
+      const src = r.src + n * g.srcImage;
+      const out = r.out + n * g.outImage;
+      // Pixel pairs, then the last column when the row has an odd number of pixels.
+      const call = (f: ConvRows, s0: number, o0: number, nPix: number, c0: number, c1: number) =>
+        f(
+          s0,
           srcPix,
           nPix,
           taps,
@@ -88,66 +105,50 @@ function runRowConv(backend: WasmBackendLike, loops: SimdLoops, c: RowConv): voi
           cin,
           weights,
           cout,
-          0,
-          co16,
-          o,
+          c0,
+          c1,
+          o0,
           outPix,
-          rows,
+          r.rows,
           srcRow,
           outRow,
         );
+      const last = [src + pairs * srcPix, out + pairs * outPix] as const;
+      if (co16 > 0) {
+        if (pairs > 0) call(loops.convRows2x16, src, out, pairs, 0, co16);
+        if (pairs < r.cols) call(loops.convRows1x16, last[0], last[1], 1, 0, co16);
       }
       if (co16 < cout) {
-        by4(
-          s,
-          srcPix,
-          nPix,
-          taps,
-          nTaps,
-          cin,
-          weights,
-          cout,
-          co16,
-          cout,
-          o,
-          outPix,
-          rows,
-          srcRow,
-          outRow,
-        );
+        if (pairs > 0) call(loops.convRows2x4, src, out, pairs, co16, cout);
+        if (pairs < r.cols) call(loops.convRows1x4, last[0], last[1], 1, co16, cout);
       }
-    }
+    });
   }
   release(backend, tapsT);
 }
 
 /**
- * A zero-padded copy of the NHWC tensor t with `top` / `left` rows / columns before and room for
- * [hp, wp] in all, or t itself when nothing needs adding. The caller releases a copy.
+ * Splits the outputs 0..count-1 along one axis into runs that read the same taps: tap t is
+ * valid for output o when src(o, t) lies in [0, size).
  */
-function padded(
-  backend: WasmBackendLike,
-  t: tf.TensorInfo,
-  top: number,
-  left: number,
-  hp: number,
-  wp: number,
-): tf.TensorInfo {
-  const [n, h, w, c] = t.shape;
-  if (top === 0 && left === 0 && hp === h && wp === w) return t;
-  const out = backend.makeOutput([n, hp, wp, c], "float32");
-  const heap = backend.wasm.HEAPF32; // after the allocation
-  const src = index32(backend, t);
-  const dst = index32(backend, out);
-  heap.fill(0, dst, dst + n * hp * wp * c);
-  const run = w * c;
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < h; y++) {
-      const s = src + (b * h + y) * run;
-      heap.copyWithin(dst + ((b * hp + y + top) * wp + left) * c, s, s + run);
+function axisRuns(
+  count: number,
+  nTaps: number,
+  size: number,
+  src: (o: number, t: number) => number,
+): { from: number; to: number; taps: number[] }[] {
+  const runs: { from: number; to: number; taps: number[] }[] = [];
+  for (let o = 0; o < count; o++) {
+    const taps: number[] = [];
+    for (let t = 0; t < nTaps; t++) {
+      const i = src(o, t);
+      if (i >= 0 && i < size) taps.push(t);
     }
+    const prev = runs[runs.length - 1];
+    if (prev != null && prev.taps.join() === taps.join()) prev.to = o + 1;
+    else runs.push({ from: o, to: o + 1, taps });
   }
-  return out;
+  return runs;
 }
 
 /** y = conv2d(x, W) for float32 NHWC x, W [KH, KW, Ci, Co], Co % 4 == 0. */
@@ -165,51 +166,55 @@ function conv2dDirect(
   const { top, left } = info.padInfo;
   const out = backend.makeOutput([n, oh, ow, co], "float32");
   if (n * oh * ow * co === 0) return out;
-  // Room for every source pixel read: the last output's last tap.
-  const hp = Math.max(h + top, (oh - 1) * sh + (kh - 1) * dh + 1);
-  const wp = Math.max(w + left, (ow - 1) * sw + (kw - 1) * dw + 1);
-  const xp = padded(backend, x, top, left, hp, wp);
-  const taps: [number, number][] = [];
-  for (let y = 0; y < kh; y++) {
-    for (let z = 0; z < kw; z++) {
-      taps.push([(y * dh * wp + z * dw) * ci * 4, (y * kw + z) * ci * co * 4]);
+  const rowRuns = axisRuns(oh, kh, h, (o, t) => o * sh + t * dh - top);
+  const colRuns = axisRuns(ow, kw, w, (o, t) => o * sw + t * dw - left);
+  if (rowRuns.some((r) => r.taps.length === 0) || colRuns.some((r) => r.taps.length === 0)) {
+    const i0 = index32(backend, out); // outputs that see only padding
+    backend.wasm.HEAPF32.fill(0, i0, i0 + n * oh * ow * co);
+  }
+  const xAddr = offsetOf(backend, x);
+  const yAddr = offsetOf(backend, out);
+  const regions: Region[] = [];
+  for (const rr of rowRuns) {
+    for (const cr of colRuns) {
+      const taps: [number, number][] = [];
+      for (const y of rr.taps) {
+        for (const z of cr.taps) {
+          taps.push([(y * dh * w + z * dw) * ci * 4, (y * kw + z) * ci * co * 4]);
+        }
+      }
+      regions.push({
+        rows: rr.to - rr.from,
+        cols: cr.to - cr.from,
+        src: xAddr + ((rr.from * sh - top) * w + (cr.from * sw - left)) * ci * 4,
+        out: yAddr + (rr.from * ow + cr.from) * co * 4,
+        taps,
+      });
     }
   }
-  runRowConv(backend, loops, {
-    images: n,
-    rows: oh,
-    cols: ow,
-    src: offsetOf(backend, xp),
-    srcImage: hp * wp * ci * 4,
-    srcRow: sh * wp * ci * 4,
-    srcPix: sw * ci * 4,
-    out: offsetOf(backend, out),
-    outImage: oh * ow * co * 4,
-    outRow: ow * co * 4,
-    outPix: co * 4,
-    taps,
-    weights: offsetOf(backend, filter),
-    cin: ci,
-    cout: co,
-  });
-  if (xp !== x) release(backend, xp);
+  runRegions(
+    backend,
+    loops,
+    {
+      images: n,
+      srcImage: h * w * ci * 4,
+      srcRow: sh * w * ci * 4,
+      srcPix: sw * ci * 4,
+      outImage: oh * ow * co * 4,
+      outRow: ow * co * 4,
+      outPix: co * 4,
+      weights: offsetOf(backend, filter),
+      cin: ci,
+      cout: co,
+    },
+    regions,
+  );
   return out;
 }
 
-/** W[KH, KW, Ci, Co] -> [KH, KW, Co, Ci] (each tap's matrix transposed). */
+/** W[KH, KW, Ci, Co] -> [KH, KW, Co, Ci] (each tap's matrix transposed), by the backend. */
 function transposeTaps(backend: WasmBackendLike, filter: tf.TensorInfo): tf.TensorInfo {
-  const [kh, kw, ci, co] = filter.shape;
-  const out = backend.makeOutput([kh, kw, co, ci], "float32");
-  const heap = backend.wasm.HEAPF32;
-  const src = index32(backend, filter);
-  const dst = index32(backend, out);
-  for (let t = 0; t < kh * kw; t++) {
-    const s = src + t * ci * co;
-    const d = dst + t * co * ci;
-    for (let i = 0; i < ci; i++)
-      for (let o = 0; o < co; o++) heap[d + o * ci + i] = heap[s + i * co + o];
-  }
-  return out;
+  return runWasmKernel(backend, "Transpose", { x: filter }, { perm: [0, 1, 3, 2] });
 }
 
 /** The taps of one phase along one axis: (tap index k, dy offset c = (a + pad - k) / s). */
@@ -246,59 +251,60 @@ function conv2dBackpropInputDirect(
     }));
   const rowsP = axis(h, top, sh, kh);
   const colsP = axis(w, left, sw, kw);
-  // dy padding so that every (output row + offset) lands inside the padded copy.
-  const extent = (phases: typeof rowsP, size: number) => {
-    let before = 0;
-    let after = 0;
-    for (const p of phases) {
-      for (const [, c] of p.taps) {
-        before = Math.max(before, -c);
-        after = Math.max(after, p.count - 1 + c - (size - 1));
-      }
-    }
-    return [before, after];
-  };
-  const [padT, padB] = extent(rowsP, oh);
-  const [padL, padR] = extent(colsP, ow);
-  const hp = oh + padT + padB;
-  const wp = ow + padL + padR;
-  if (rowsP.some((p) => p.taps.length === 0) || colsP.some((p) => p.taps.length === 0)) {
-    const i0 = index32(backend, dx);
-    backend.wasm.HEAPF32.fill(0, i0, i0 + n * h * w * ci);
-  }
-  const dyp = padded(backend, dy, padT, padL, hp, wp);
   const wt = transposeTaps(backend, filter);
-  const dyAddr = offsetOf(backend, dyp);
+  const dyAddr = offsetOf(backend, dy);
   const dxAddr = offsetOf(backend, dx);
+  const regions: Region[] = [];
+  let uncovered = false;
   for (const rp of rowsP) {
+    // Within the phase, dx row i reads dy row i + c for each tap (k, c): valid inside dy.
+    const rowRuns = axisRuns(rp.count, rp.taps.length, oh, (i, t) => i + rp.taps[t][1]);
     for (const cp of colsP) {
-      const taps: [number, number][] = [];
-      for (const [ty, cy] of rp.taps) {
-        for (const [tx, cx] of cp.taps) {
-          taps.push([(cy * wp + cx) * co * 4, (ty * kw + tx) * co * ci * 4]);
+      const colRuns = axisRuns(cp.count, cp.taps.length, ow, (j, t) => j + cp.taps[t][1]);
+      for (const rr of rowRuns) {
+        for (const cr of colRuns) {
+          const taps: [number, number][] = [];
+          for (const ty of rr.taps) {
+            for (const tx of cr.taps) {
+              const [ky, cy] = rp.taps[ty];
+              const [kx, cx] = cp.taps[tx];
+              taps.push([(cy * ow + cx) * co * 4, (ky * kw + kx) * co * ci * 4]);
+            }
+          }
+          if (taps.length === 0) uncovered = true;
+          regions.push({
+            rows: rr.to - rr.from,
+            cols: cr.to - cr.from,
+            src: dyAddr + (rr.from * ow + cr.from) * co * 4,
+            out: dxAddr + ((rp.a + sh * rr.from) * w + cp.a + sw * cr.from) * ci * 4,
+            taps,
+          });
         }
       }
-      runRowConv(backend, loops, {
-        images: n,
-        rows: rp.count,
-        cols: cp.count,
-        src: dyAddr + (padT * wp + padL) * co * 4,
-        srcImage: hp * wp * co * 4,
-        srcRow: wp * co * 4,
-        srcPix: co * 4,
-        out: dxAddr + (rp.a * w + cp.a) * ci * 4,
-        outImage: h * w * ci * 4,
-        outRow: sh * w * ci * 4,
-        outPix: sw * ci * 4,
-        taps,
-        weights: offsetOf(backend, wt),
-        cin: co,
-        cout: ci,
-      });
     }
   }
+  if (uncovered) {
+    const i0 = index32(backend, dx); // dx pixels whose taps all fall outside dy: 0
+    backend.wasm.HEAPF32.fill(0, i0, i0 + n * h * w * ci);
+  }
+  runRegions(
+    backend,
+    loops,
+    {
+      images: n,
+      srcImage: oh * ow * co * 4,
+      srcRow: ow * co * 4,
+      srcPix: co * 4,
+      outImage: h * w * ci * 4,
+      outRow: sh * w * ci * 4,
+      outPix: sw * ci * 4,
+      weights: offsetOf(backend, wt),
+      cin: co,
+      cout: ci,
+    },
+    regions,
+  );
   release(backend, wt);
-  if (dyp !== dy) release(backend, dyp);
   return dx;
 }
 
