@@ -95,8 +95,12 @@ function conv2dBackpropFilterDirect(
             f(xb, db, acc, rows, cols, xRowStride, xColStride, dyRowStride, c0, c1, o0, o1, co);
           }
         };
-        run(loops.filterTap4x8, 0, ci4, 0, co8);
-        run(loops.filterTap1x8, ci4, ci, 0, co8);
+        if (co % 16 === 0 && ci % 2 === 0) {
+          run(loops.filterTap2x16, 0, ci, 0, co); // measured a few % faster than 4 x 8
+        } else {
+          run(loops.filterTap4x8, 0, ci4, 0, co8);
+          run(loops.filterTap1x8, ci4, ci, 0, co8);
+        }
         run(loops.filterTap4x4, 0, ci4, co8, co);
         run(loops.filterTap1x4, ci4, ci, co8, co);
       }

@@ -443,6 +443,7 @@ const FUNCS: FuncDef[] = [
   rowop("rdivRow", F32X4_DIV, true),
   affine,
   filterTap("filterTap4x8", 4, 2),
+  filterTap("filterTap2x16", 2, 4),
   filterTap("filterTap1x8", 1, 2),
   filterTap("filterTap4x4", 4, 1),
   filterTap("filterTap1x4", 1, 1),
@@ -507,6 +508,7 @@ export interface SimdLoops {
   rdivRow(a: number, rows: number, rowBytes: number, v: number, out: number): void;
   affine(x: number, rows: number, rowBytes: number, params: number, out: number): void;
   filterTap4x8: FilterTap;
+  filterTap2x16: FilterTap;
   filterTap1x8: FilterTap;
   filterTap4x4: FilterTap;
   filterTap1x4: FilterTap;
