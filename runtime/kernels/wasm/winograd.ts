@@ -1,0 +1,193 @@
+// Winograd F(2x2, 3x3) for the 3x3 stride-1 convolutions of a ResNet (the forward conv, and the
+// input gradient, which is a 3x3 stride-1 convolution of dy with the flipped, transposed filter):
+// 16 products per 2x2 output tile instead of 36, so 4/9 of the direct loops' multiply-adds.
+//
+//   U[k] = (G g G^T)[k] for each (ci, co)          [16, Cin, Cout]   (JS, float64, once per call)
+//   for blocks of tiles (tile rows of one image, about 128 tiles):
+//     V[k][t] = (B^T d_t B)[k]  over 4 channels     [16, T, Cin]      (winoIn)
+//     M[k]    = V[k] @ U[k]                          [16, T, Cout]     (convRows, one tap)
+//     y tile  = A^T M_t A                            2 x 2 pixels      (winoOut)
+//
+// The source is copied zero-padded so that every tile's 4x4 window is inside; when the output has
+// an odd height or width, the last tiles are written to a temporary and the output cropped.
+// Within float32 rounding of the direct result (the transforms only add and halve).
+
+import * as tf from "@tensorflow/tfjs-core";
+import type { ConvRows, SimdLoops } from "./simd_module.js";
+import { index32, offsetOf, release, runWasmKernel, type WasmBackendLike } from "./wasm_heap.js";
+
+/** The filter's tap (kh, kw) weight from input channel ci to output channel co, on the heap. */
+export type FilterAt = (
+  heap: Float32Array,
+  kh: number,
+  kw: number,
+  ci: number,
+  co: number,
+) => number;
+
+const SKEW = 36;
+
+/** Tiles per block (whole tile rows, across images): V and M for a block stay in L2. */
+const BLOCK_TILES = 256;
+
+/**
+ * U = G g G^T for every (ci, co) of a 3x3 filter given by g, written as
+ * [16, cin, cout] float32 (the caller releases it).
+ */
+function transformFilter(
+  backend: WasmBackendLike,
+  cin: number,
+  cout: number,
+  g: FilterAt,
+): tf.TensorInfo {
+  const u = backend.makeOutput([16, cin, cout], "float32");
+  const heap = backend.wasm.HEAPF32; // after the allocation
+  const u0 = index32(backend, u);
+  const plane = cin * cout;
+  const t = new Float64Array(12); // G g: 4 x 3
+  for (let ci = 0; ci < cin; ci++) {
+    for (let co = 0; co < cout; co++) {
+      for (let j = 0; j < 3; j++) {
+        const g0 = g(heap, 0, j, ci, co);
+        const g1 = g(heap, 1, j, ci, co);
+        const g2 = g(heap, 2, j, ci, co);
+        t[j] = g0;
+        t[3 + j] = 0.5 * (g0 + g1 + g2);
+        t[6 + j] = 0.5 * (g0 - g1 + g2);
+        t[9 + j] = g2;
+      }
+      const o = u0 + ci * cout + co;
+      for (let i = 0; i < 4; i++) {
+        const [a, b, c] = [t[3 * i], t[3 * i + 1], t[3 * i + 2]];
+        heap[o + 4 * i * plane] = a;
+        heap[o + (4 * i + 1) * plane] = 0.5 * (a + b + c);
+        heap[o + (4 * i + 2) * plane] = 0.5 * (a - b + c);
+        heap[o + (4 * i + 3) * plane] = c;
+      }
+    }
+  }
+  return u;
+}
+
+/**
+ * out[n, oy, ox, :] = sum over kh, kw < 3 of src[n, oy + kh - top, ox + kw - left, :] . g(kh, kw)
+ * (zero outside src) for oy < oh, ox < ow: a 3x3 stride-1 convolution. cin and cout must be
+ * multiples of 4.
+ */
+export function winograd3x3(
+  backend: WasmBackendLike,
+  loops: SimdLoops,
+  src: tf.TensorInfo,
+  top: number,
+  left: number,
+  oh: number,
+  ow: number,
+  cout: number,
+  g: FilterAt,
+): tf.TensorInfo {
+  const [n, h, w, cin] = src.shape;
+  const th = Math.ceil(oh / 2);
+  const tw = Math.ceil(ow / 2);
+  const hp = 2 * th + 2;
+  const wp = 2 * tw + 2;
+  const even = oh === 2 * th && ow === 2 * tw;
+  const out = backend.makeOutput([n, 2 * th, 2 * tw, cout], "float32");
+  const u = transformFilter(backend, cin, cout, g);
+  // Zero-padded source: src row y at padded row y + top (rows outside [0, hp) dropped).
+  const sp = backend.makeOutput([n, hp, wp, cin], "float32");
+  const tiles = Math.min(BLOCK_TILES, n * th * tw);
+  const blockRows = Math.max(1, Math.floor(tiles / tw));
+  const maxT = blockRows * tw;
+  // The 16 matrices of a block, each SKEW floats further than packed: strides that are multiples
+  // of 4 KiB make the transforms' 16 loads or stores alias in the cache (measured 2x slower).
+  const v = backend.makeOutput([16 * (maxT * cin + SKEW)], "float32");
+  const m = backend.makeOutput([16 * (maxT * cout + SKEW)], "float32");
+  const taps = backend.makeOutput([32], "int32");
+  {
+    const heap = backend.wasm.HEAPF32; // after the last allocation
+    const s0 = index32(backend, src);
+    const d0 = index32(backend, sp);
+    heap.fill(0, d0, d0 + n * hp * wp * cin);
+    const x0 = Math.max(0, -left);
+    const x1 = Math.min(w, wp - left);
+    for (let b = 0; b < n; b++) {
+      for (let y = Math.max(0, -top); y < Math.min(h, hp - top); y++) {
+        if (x1 <= x0) break;
+        const s = s0 + ((b * h + y) * w + x0) * cin;
+        heap.copyWithin(d0 + ((b * hp + y + top) * wp + x0 + left) * cin, s, s + (x1 - x0) * cin);
+      }
+    }
+    const t0 = index32(backend, taps);
+    for (let k = 0; k < 16; k++) {
+      backend.wasm.HEAP32[t0 + 2 * k] = 0;
+      backend.wasm.HEAP32[t0 + 2 * k + 1] = k * cin * cout * 4;
+    }
+  }
+  const [spA, vA, mA, uA, outA, tapsA] = [sp, v, m, u, out, taps].map((t) => offsetOf(backend, t));
+  const co16 = cout - (cout % 16);
+  const gemm = (
+    f: ConvRows,
+    s: number,
+    o: number,
+    nPix: number,
+    k: number,
+    c0: number,
+    c1: number,
+  ) => f(s, cin * 4, nPix, tapsA + 8 * k, 1, cin, uA, cout, c0, c1, o, cout * 4, 1, 0, 0);
+  // Tile rows g = b * th + r of every image b, in blocks of blockRows.
+  for (let g0 = 0; g0 < n * th; g0 += blockRows) {
+    const g1 = Math.min(n * th, g0 + blockRows);
+    const T = (g1 - g0) * tw;
+    for (let gi = g0; gi < g1; gi++) {
+      const [b, r] = [Math.floor(gi / th), gi % th];
+      loops.winoIn(
+        spA + (b * hp + 2 * r) * wp * cin * 4,
+        wp * cin * 4,
+        cin * 4,
+        tw,
+        cin / 4,
+        vA + (gi - g0) * tw * cin * 4,
+        cin * 4,
+        (T * cin + SKEW) * 4,
+      );
+    }
+    const pairs = T - (T % 2);
+    for (let k = 0; k < 16; k++) {
+      const s = vA + k * (T * cin + SKEW) * 4;
+      const o = mA + k * (T * cout + SKEW) * 4;
+      const sT = s + pairs * cin * 4;
+      const oT = o + pairs * cout * 4;
+      if (co16 > 0) {
+        if (pairs > 0) gemm(loops.convRows2x16, s, o, pairs, k, 0, co16);
+        if (pairs < T) gemm(loops.convRows1x16, sT, oT, 1, k, 0, co16);
+      }
+      if (co16 < cout) {
+        if (pairs > 0) gemm(loops.convRows2x4, s, o, pairs, k, co16, cout);
+        if (pairs < T) gemm(loops.convRows1x4, sT, oT, 1, k, co16, cout);
+      }
+    }
+    for (let gi = g0; gi < g1; gi++) {
+      const [b, r] = [Math.floor(gi / th), gi % th];
+      loops.winoOut(
+        mA + (gi - g0) * tw * cout * 4,
+        cout * 4,
+        (T * cout + SKEW) * 4,
+        tw,
+        cout / 4,
+        outA + (b * 2 * th + 2 * r) * 2 * tw * cout * 4,
+        2 * tw * cout * 4,
+        cout * 4,
+      );
+    }
+  }
+  release(backend, u, sp, v, m, taps);
+  if (even) return out;
+  const cropped = runWasmKernel(
+    backend,
+    "Slice",
+    { x: out },
+    { begin: [0, 0, 0, 0], size: [n, oh, ow, cout] },
+  );
+  release(backend, out);
+  return cropped;
+}
