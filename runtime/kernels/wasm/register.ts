@@ -1,7 +1,8 @@
 // Registers the kernels that let the wasm backend train ResNets, over tfjs-backend-wasm 4.22:
 //
 //   Conv2DBackpropFilter  added     missing in tfjs-backend-wasm (training fails without it); runs
-//                                   in our SIMD module (simd_module.ts), XNNPACK when Co % 4 != 0
+//                                   in our SIMD module (simd_module.ts; 3x3 stride 1 as Winograd,
+//                                   winograd.ts), XNNPACK when Co % 4 != 0
 //   Conv2DBackpropInput   replaced  the original is a scalar loop; this one runs our direct SIMD
 //                                   convolution (conv_direct.ts; 3x3 stride 1 as Winograd
 //                                   F(2x2, 3x3), winograd.ts), XNNPACK when Ci % 4 != 0
@@ -88,7 +89,7 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
   done.push({
     kernel: tf.Conv2DBackpropFilter,
     action: filter == null || isOurs(filter) ? "added" : "replaced",
-    why: "missing in tfjs-backend-wasm; SIMD outer-product sums per tap (XNNPACK conv if Co % 4)",
+    why: "missing in tfjs-backend-wasm; SIMD outer products per tap or Winograd (XNNPACK if Co % 4)",
   });
 
   const input = tf.getKernel(tf.Conv2DBackpropInput, "wasm");

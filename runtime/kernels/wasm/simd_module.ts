@@ -590,6 +590,84 @@ const winoOut: FuncDef = {
   },
 };
 
+/**
+ * winoDy(dy, rowBytes, pixBytes, nTiles, c4, out, tileBytes, matBytes): the transform of the
+ * filter gradient's Winograd F(2x2, 3x3) that takes a 2x2 tile of dy (tile t at
+ * dy + t*2*pixBytes, rows rowBytes apart) to the 4x4 A dy A^T, element (i, j) stored at
+ * out + (4i + j)*matBytes + t*tileBytes; 4 channels at a time (c4 groups).
+ */
+const winoDy: FuncDef = {
+  name: "winoDy",
+  params: 8,
+  build: (b) => {
+    const [dy, rowBytes, pixBytes, nTiles, c4, out, tileBytes, matBytes] = [0, 1, 2, 3, 4, 5, 6, 7];
+    const t = b.local(I32);
+    const cb = b.local(I32);
+    const q = b.local(I32);
+    const op = b.local(I32);
+    const d = Array.from({ length: 4 }, () => b.local(V128)); // (a, c) at 2a + c
+    const p = Array.from({ length: 8 }, () => b.local(V128)); // (i, c) at 2i + c
+    const add = () => b.simd(F32X4_ADD, 0x01);
+    const sub = () => b.simd(F32X4_SUB, 0x01);
+    const neg = () => b.simd(0xe1, 0x01);
+    b.i32(0).set(t);
+    b.whileLess(t, nTiles, () => {
+      b.i32(0).set(cb);
+      b.whileLess(cb, c4, () => {
+        b.get(dy).get(t).get(pixBytes).op(0x6c).i32(2).op(0x6c).op(0x6a);
+        b.get(cb).i32(16).op(0x6c).op(0x6a).set(q);
+        b.get(q).load().set(d[0]);
+        b.get(q).get(pixBytes).op(0x6a).load().set(d[1]);
+        b.get(q).get(rowBytes).op(0x6a).load().set(d[2]);
+        b.get(q).get(rowBytes).op(0x6a).get(pixBytes).op(0x6a).load().set(d[3]);
+        // p = A d: rows d0, d0 + d1, d0 - d1, -d1 (per column c)
+        for (let c = 0; c < 2; c++) {
+          b.get(d[c]).set(p[c]);
+          b.get(d[c]).get(d[2 + c]);
+          add();
+          b.set(p[2 + c]);
+          b.get(d[c]).get(d[2 + c]);
+          sub();
+          b.set(p[4 + c]);
+          b.get(d[2 + c]);
+          neg();
+          b.set(p[6 + c]);
+        }
+        // out row i = p_i A^T: p_i0, p_i0 + p_i1, p_i0 - p_i1, -p_i1
+        b.get(out)
+          .get(t)
+          .get(tileBytes)
+          .op(0x6c)
+          .op(0x6a)
+          .get(cb)
+          .i32(16)
+          .op(0x6c)
+          .op(0x6a)
+          .set(op);
+        for (let i = 0; i < 4; i++) {
+          const [x0, x1] = [p[2 * i], p[2 * i + 1]];
+          b.get(op).get(x0).store();
+          b.addTo(op, matBytes, true);
+          b.get(op).get(x0).get(x1);
+          add();
+          b.store();
+          b.addTo(op, matBytes, true);
+          b.get(op).get(x0).get(x1);
+          sub();
+          b.store();
+          b.addTo(op, matBytes, true);
+          b.get(op).get(x1);
+          neg();
+          b.store();
+          b.addTo(op, matBytes, true);
+        }
+        b.addTo(cb, 1);
+      });
+      b.addTo(t, 1);
+    });
+  },
+};
+
 const FUNCS: FuncDef[] = [
   colsum,
   rowop("mulRow", F32X4_MUL, false),
@@ -610,6 +688,7 @@ const FUNCS: FuncDef[] = [
   convRows("convRows1x4", 1, 1),
   winoIn,
   winoOut,
+  winoDy,
 ];
 
 function section(id: number, content: number[]): number[] {
@@ -685,6 +764,16 @@ export interface SimdLoops {
     vTileBytes: number,
     vMatBytes: number,
   ): void;
+  winoDy(
+    dy: number,
+    rowBytes: number,
+    pixBytes: number,
+    nTiles: number,
+    c4: number,
+    out: number,
+    tileBytes: number,
+    matBytes: number,
+  ): void;
   winoOut(
     m: number,
     mTileBytes: number,
@@ -715,6 +804,40 @@ export type ConvRows = (
   srcRowStride: number,
   outRowStride: number,
 ) => void;
+
+/**
+ * acc[c, o] += sum of x[c] * dy[o] over the rectangle (see filterTap) for every c < ci, o < co
+ * (co a multiple of 4), through the variant that fits the channel counts.
+ */
+export function accumulateOuter(
+  loops: SimdLoops,
+  x: number,
+  dy: number,
+  acc: number,
+  nRows: number,
+  count: number,
+  xRowStride: number,
+  xColStride: number,
+  dyRowStride: number,
+  ci: number,
+  co: number,
+): void {
+  const run = (f: FilterTap, c0: number, c1: number, o0: number, o1: number) => {
+    if (c1 > c0 && o1 > o0) {
+      f(x, dy, acc, nRows, count, xRowStride, xColStride, dyRowStride, c0, c1, o0, o1, co);
+    }
+  };
+  const ci4 = ci - (ci % 4);
+  const co8 = co - (co % 8);
+  if (co % 16 === 0 && ci % 2 === 0) {
+    run(loops.filterTap2x16, 0, ci, 0, co); // measured a few % faster than 4 x 8
+  } else {
+    run(loops.filterTap4x8, 0, ci4, 0, co8);
+    run(loops.filterTap1x8, ci4, ci, 0, co8);
+  }
+  run(loops.filterTap4x4, 0, ci4, co8, co);
+  run(loops.filterTap1x4, ci4, ci, co8, co);
+}
 
 /** See filterTap(): one tap of one image of the filter gradient, accumulated into acc. */
 export type FilterTap = (

@@ -13,7 +13,7 @@
 // Within float32 rounding of the direct result (the transforms only add and halve).
 
 import * as tf from "@tensorflow/tfjs-core";
-import type { ConvRows, SimdLoops } from "./simd_module.js";
+import { accumulateOuter, type ConvRows, type SimdLoops } from "./simd_module.js";
 import { index32, offsetOf, release, runWasmKernel, type WasmBackendLike } from "./wasm_heap.js";
 
 /** The filter's tap (kh, kw) weight from input channel ci to output channel co, on the heap. */
@@ -69,6 +69,31 @@ function transformFilter(
   return u;
 }
 
+/** Writes src into the [n, hp, wp, c] tensor sp at (top, left), zeros elsewhere (cropping). */
+function fillPadded(
+  backend: WasmBackendLike,
+  src: tf.TensorInfo,
+  sp: tf.TensorInfo,
+  top: number,
+  left: number,
+): void {
+  const [n, h, w, c] = src.shape;
+  const [, hp, wp] = sp.shape;
+  const heap = backend.wasm.HEAPF32;
+  const s0 = index32(backend, src);
+  const d0 = index32(backend, sp);
+  heap.fill(0, d0, d0 + n * hp * wp * c);
+  const x0 = Math.max(0, -left);
+  const x1 = Math.min(w, wp - left);
+  if (x1 <= x0) return;
+  for (let b = 0; b < n; b++) {
+    for (let y = Math.max(0, -top); y < Math.min(h, hp - top); y++) {
+      const s = s0 + ((b * h + y) * w + x0) * c;
+      heap.copyWithin(d0 + ((b * hp + y + top) * wp + x0 + left) * c, s, s + (x1 - x0) * c);
+    }
+  }
+}
+
 /**
  * out[n, oy, ox, :] = sum over kh, kw < 3 of src[n, oy + kh - top, ox + kw - left, :] . g(kh, kw)
  * (zero outside src) for oy < oh, ox < ow: a 3x3 stride-1 convolution. cin and cout must be
@@ -103,20 +128,8 @@ export function winograd3x3(
   const v = backend.makeOutput([16 * (maxT * cin + SKEW)], "float32");
   const m = backend.makeOutput([16 * (maxT * cout + SKEW)], "float32");
   const taps = backend.makeOutput([32], "int32");
+  fillPadded(backend, src, sp, top, left);
   {
-    const heap = backend.wasm.HEAPF32; // after the last allocation
-    const s0 = index32(backend, src);
-    const d0 = index32(backend, sp);
-    heap.fill(0, d0, d0 + n * hp * wp * cin);
-    const x0 = Math.max(0, -left);
-    const x1 = Math.min(w, wp - left);
-    for (let b = 0; b < n; b++) {
-      for (let y = Math.max(0, -top); y < Math.min(h, hp - top); y++) {
-        if (x1 <= x0) break;
-        const s = s0 + ((b * h + y) * w + x0) * cin;
-        heap.copyWithin(d0 + ((b * hp + y + top) * wp + x0 + left) * cin, s, s + (x1 - x0) * cin);
-      }
-    }
     const t0 = index32(backend, taps);
     for (let k = 0; k < 16; k++) {
       backend.wasm.HEAP32[t0 + 2 * k] = 0;
@@ -190,4 +203,102 @@ export function winograd3x3(
   );
   release(backend, out);
   return cropped;
+}
+
+/**
+ * The filter gradient of a 3x3 stride-1 convolution with pads top/left (x [N, H, W, Ci],
+ * dy [N, OH, OW, Co], Ci and Co multiples of 4), by the same F(2x2, 3x3):
+ *
+ *   dU[k] = sum over tiles t of  V[k][t]^T (x's 4x4 window, B^T d B)
+ *                               x D[k][t] (dy's 2x2 tile, A dy A^T)       [16, Ci, Co]
+ *   dW    = G^T dU G                                                     [3, 3, Ci, Co]
+ *
+ * with 16 products per tile instead of direct's 36 (accumulateOuter over the tiles of a block).
+ */
+export function winogradFilterGrad3x3(
+  backend: WasmBackendLike,
+  loops: SimdLoops,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  top: number,
+  left: number,
+): tf.TensorInfo {
+  const [n, , , ci] = x.shape;
+  const [, oh, ow, co] = dy.shape;
+  const th = Math.ceil(oh / 2);
+  const tw = Math.ceil(ow / 2);
+  const hp = 2 * th + 2;
+  const wp = 2 * tw + 2;
+  const even = oh === 2 * th && ow === 2 * tw;
+  const xp = backend.makeOutput([n, hp, wp, ci], "float32");
+  const dyp = even ? dy : backend.makeOutput([n, 2 * th, 2 * tw, co], "float32");
+  const tiles = Math.min(BLOCK_TILES, n * th * tw);
+  const blockRows = Math.max(1, Math.floor(tiles / tw));
+  const maxT = blockRows * tw;
+  const v = backend.makeOutput([16 * (maxT * ci + SKEW)], "float32");
+  const d = backend.makeOutput([16 * (maxT * co + SKEW)], "float32");
+  const du = backend.makeOutput([16, ci, co], "float32");
+  const dw = backend.makeOutput([3, 3, ci, co], "float32");
+  fillPadded(backend, x, xp, top, left);
+  if (dyp !== dy) fillPadded(backend, dy, dyp, 0, 0);
+  const du0 = index32(backend, du);
+  backend.wasm.HEAPF32.fill(0, du0, du0 + 16 * ci * co);
+  const [xA, dyA, vA, dA, duA] = [xp, dyp, v, d, du].map((t) => offsetOf(backend, t));
+  for (let g0 = 0; g0 < n * th; g0 += blockRows) {
+    const g1 = Math.min(n * th, g0 + blockRows);
+    const T = (g1 - g0) * tw;
+    for (let gi = g0; gi < g1; gi++) {
+      const [b, r] = [Math.floor(gi / th), gi % th];
+      loops.winoIn(
+        xA + (b * hp + 2 * r) * wp * ci * 4,
+        wp * ci * 4,
+        ci * 4,
+        tw,
+        ci / 4,
+        vA + (gi - g0) * tw * ci * 4,
+        ci * 4,
+        (T * ci + SKEW) * 4,
+      );
+      loops.winoDy(
+        dyA + (b * 2 * th + 2 * r) * 2 * tw * co * 4,
+        2 * tw * co * 4,
+        co * 4,
+        tw,
+        co / 4,
+        dA + (gi - g0) * tw * co * 4,
+        co * 4,
+        (T * co + SKEW) * 4,
+      );
+    }
+    for (let k = 0; k < 16; k++) {
+      const xk = vA + k * (T * ci + SKEW) * 4;
+      const dk = dA + k * (T * co + SKEW) * 4;
+      // One "row" of T tiles (the row strides only bound the loop: nonzero).
+      const acc = duA + k * ci * co * 4;
+      accumulateOuter(loops, xk, dk, acc, 1, T, T * ci * 4, ci * 4, T * co * 4, ci, co);
+    }
+  }
+  // dW = G^T dU G for every (ci, co).
+  const heap = backend.wasm.HEAPF32;
+  const w0 = index32(backend, dw);
+  const plane = ci * co;
+  const u = new Float64Array(16);
+  const t = new Float64Array(12); // G^T dU: 3 x 4
+  for (let i = 0; i < plane; i++) {
+    for (let k = 0; k < 16; k++) u[k] = heap[du0 + k * plane + i];
+    for (let j = 0; j < 4; j++) {
+      t[j] = u[j] + 0.5 * (u[4 + j] + u[8 + j]);
+      t[4 + j] = 0.5 * (u[4 + j] - u[8 + j]);
+      t[8 + j] = 0.5 * (u[4 + j] + u[8 + j]) + u[12 + j];
+    }
+    for (let a = 0; a < 3; a++) {
+      const [p0, p1, p2, p3] = [t[4 * a], t[4 * a + 1], t[4 * a + 2], t[4 * a + 3]];
+      heap[w0 + 3 * a * plane + i] = p0 + 0.5 * (p1 + p2);
+      heap[w0 + (3 * a + 1) * plane + i] = 0.5 * (p1 - p2);
+      heap[w0 + (3 * a + 2) * plane + i] = 0.5 * (p1 + p2) + p3;
+    }
+  }
+  release(backend, xp, v, d, du);
+  if (dyp !== dy) release(backend, dyp);
+  return dw;
 }

@@ -1,7 +1,8 @@
 // The direct (SIMD module) route of resnetc's wasm Conv2DBackpropFilter against the cpu kernel,
 // called as a kernel: ResNet shapes, channel counts that leave tails (Ci not a multiple of 4,
 // Co a multiple of 4 but not of 8), strides, explicit and oversized pads, a kernel larger than
-// its input; Co not a multiple of 4 takes the XNNPACK route (covered by conv-grads.spec.ts too).
+// its input; 3x3 stride 1 (Winograd); Co not a multiple of 4 takes the XNNPACK route (covered
+// by conv-grads.spec.ts too).
 
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
@@ -48,6 +49,22 @@ const CASES: Case[] = [
     ],
   },
   { x: [2, 5, 5, 2], filter: [7, 7, 2, 8], strides: [1, 1], pad: "same" },
+  // 3x3 stride 1 with Ci % 4 == 0: Winograd F(2x2, 3x3) (odd outputs padded to whole tiles)
+  { x: [3, 16, 16, 32], filter: [3, 3, 32, 32], strides: [1, 1], pad: "same" },
+  { x: [2, 9, 11, 4], filter: [3, 3, 4, 12], strides: [1, 1], pad: "same" },
+  { x: [2, 9, 10, 8], filter: [3, 3, 8, 4], strides: [1, 1], pad: "valid" },
+  {
+    x: [1, 6, 7, 12],
+    filter: [3, 3, 12, 8],
+    strides: [1, 1],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [3, 1],
+      [0, 0],
+    ],
+  },
+  { x: [1, 2, 2, 4], filter: [3, 3, 4, 16], strides: [1, 1], pad: "same" },
   { x: [1, 6, 6, 3], filter: [3, 3, 3, 6], strides: [1, 1], pad: "same" }, // XNNPACK route
 ];
 
@@ -91,6 +108,7 @@ describe("wasm Conv2DBackpropFilter (direct route) matches cpu", () => {
       const tensors = tf.memory().numTensors;
       filterGrad(CASES[4]);
       filterGrad(CASES[6]);
+      filterGrad(CASES[13]); // Winograd with dy padded to whole tiles
       expect(backend.numDataIds()).toBe(ids);
       expect(tf.memory().numTensors).toBe(tensors);
     } finally {
