@@ -22,7 +22,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { accumulateOuter, simdLoops, type SimdLoops } from "./simd_module.js";
-import { winogradFilterGrad3x3 } from "./winograd.js";
+import { winogradFilterGrad3x3, winogradFits } from "./winograd.js";
 import {
   asWasmBackend,
   index32,
@@ -55,7 +55,7 @@ function conv2dBackpropFilterDirect(
   const [, oh, ow, co] = dy.shape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
-  if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0 && n * oh * ow > 0) {
+  if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0 && winogradFits(n, oh, ow, ci)) {
     return winogradFilterGrad3x3(backend, loops, x, dy, top, left);
   }
   const dw = backend.makeOutput([kh, kw, ci, co], "float32");

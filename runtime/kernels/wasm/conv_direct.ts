@@ -23,7 +23,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { simdLoops, type ConvRows, type SimdLoops } from "./simd_module.js";
-import { winograd3x3 } from "./winograd.js";
+import { winograd3x3, winogradFits } from "./winograd.js";
 import {
   asWasmBackend,
   index32,
@@ -166,7 +166,7 @@ function conv2dDirect(
   const { dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
   if (WINOGRAD && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
-    if (ci % 4 === 0 && n * oh * ow * co > 0) {
+    if (ci % 4 === 0 && co > 0 && winogradFits(n, oh, ow, ci)) {
       const w0 = index32(backend, filter);
       return winograd3x3(
         backend,
@@ -256,7 +256,8 @@ function conv2dBackpropInputDirect(
   const [, oh, ow, co] = dy.shape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
-  if (WINOGRAD && kh === 3 && kw === 3 && sh === 1 && sw === 1 && co % 4 === 0 && n * h * w > 0) {
+  const wino = kh === 3 && kw === 3 && sh === 1 && sw === 1 && co % 4 === 0;
+  if (WINOGRAD && wino && winogradFits(n, h, w, co)) {
     // dx is the 3x3 stride-1 convolution of dy with W flipped and transposed, pads 2 - pad.
     const w0 = index32(backend, filter);
     return winograd3x3(

@@ -16,6 +16,19 @@ import * as tf from "@tensorflow/tfjs-core";
 import { accumulateOuter, type ConvRows, type SimdLoops } from "./simd_module.js";
 import { index32, offsetOf, release, runWasmKernel, type WasmBackendLike } from "./wasm_heap.js";
 
+/**
+ * The Winograd routes copy their source zero-padded to whole tiles; above this many floats in
+ * that copy (128 MiB) they are not taken, so that large activations do not need a second copy on
+ * the wasm heap (capped near 4 GiB): the direct loops read the source in place.
+ */
+export const WINOGRAD_MAX_COPY_FLOATS = 1 << 25;
+
+/** Whether a 3x3 stride-1 convolution with this output size and source may run as Winograd. */
+export function winogradFits(n: number, oh: number, ow: number, channels: number): boolean {
+  const copy = n * (2 * Math.ceil(oh / 2) + 2) * (2 * Math.ceil(ow / 2) + 2) * channels;
+  return n * oh * ow > 0 && copy <= WINOGRAD_MAX_COPY_FLOATS;
+}
+
 /** The filter's tap (kh, kw) weight from input channel ci to output channel co, on the heap. */
 export type FilterAt = (
   heap: Float32Array,

@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { DIRECT_MAX_FILTER_FLOATS } from "../../../runtime/kernels/wasm/conv_direct.js";
+import { winogradFits } from "../../../runtime/kernels/wasm/winograd.js";
 import { expectClose, initBackends, onCpuAndWasm, randomValues } from "./helpers.js";
 
 type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
@@ -112,6 +113,13 @@ describe("wasm direct Conv2D and FusedConv2D match cpu", () => {
   it("the size limit sits between ResNet filters and the large case below", () => {
     expect(3 * 3 * 128 * 128).toBeLessThanOrEqual(DIRECT_MAX_FILTER_FLOATS);
     expect(3 * 3 * 160 * 160).toBeGreaterThan(DIRECT_MAX_FILTER_FLOATS);
+  });
+
+  it("Winograd's padded copy is allowed for CIFAR activations, not for huge ones", () => {
+    expect(winogradFits(64, 32, 32, 16)).toBe(true);
+    expect(winogradFits(128, 56, 56, 64)).toBe(true);
+    expect(winogradFits(64, 224, 224, 64)).toBe(false);
+    expect(winogradFits(0, 8, 8, 4)).toBe(false);
   });
 
   for (const c of CASES) {
