@@ -24,7 +24,9 @@
 //   Identity, Cast        replaced  the originals copy; same-dtype outputs share the input's data
 //   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
 //
-// plus the StridedSlice gradient, missing from tfjs-core for every backend (../gradients.ts).
+// plus the StridedSlice gradient, missing from tfjs-core for every backend, and Sum's and Mean's
+// replaced on every backend by equal ones that broadcast dy instead of multiplying it by a
+// JS-built ones(x.shape) (../gradients.ts, ../reduce_grads.ts).
 //
 // Call registerWasmTrainingKernels() before tf.setBackend('wasm') or after; it is idempotent.
 
