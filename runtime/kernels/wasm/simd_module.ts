@@ -84,6 +84,14 @@ class Body {
     else this.i32(step);
     return this.op(0x6a).set(i);
   }
+  /** if (condition on the stack) { then } else { otherwise } */
+  ifElse(then: () => void, otherwise: () => void): this {
+    this.op(0x04, 0x40);
+    then();
+    this.op(0x05);
+    otherwise();
+    return this.op(0x0b);
+  }
   /** while (i <u end) { body; } — the body must advance i. */
   whileLess(i: number, end: number, body: () => void): this {
     this.op(0x02, 0x40, 0x03, 0x40); // block, loop
@@ -182,26 +190,65 @@ function rowop(name: string, opcode: number, reversed: boolean): FuncDef {
     build: (b) => {
       const [a, rows, rowBytes, v, out] = [0, 1, 2, 3, 4];
       const end = b.local(I32);
-      const j = b.local(I32);
+      const g = b.local(I32);
+      const g4End = b.local(I32);
+      const pa = b.local(I32);
+      const pv = b.local(I32);
+      const po = b.local(I32);
+      const vv = [b.local(V128), b.local(V128), b.local(V128), b.local(V128)];
+      const op = (k: number, vLoad: () => void) => {
+        // out[po + 16k] = a[pa + 16k] OP v (or reversed)
+        b.get(po);
+        if (reversed) {
+          vLoad();
+          b.get(pa).load(16 * k);
+        } else {
+          b.get(pa).load(16 * k);
+          vLoad();
+        }
+        b.simd(opcode, 0x01).store(16 * k);
+      };
       b.get(rows).get(rowBytes).op(0x6c).get(a).op(0x6a).set(end);
-      b.whileLess(a, end, () => {
-        b.i32(0).set(j);
-        b.whileLess(j, rowBytes, () => {
-          b.get(out).get(j).op(0x6a);
-          if (reversed) {
-            b.get(v).get(j).op(0x6a).load();
-            b.get(a).get(j).op(0x6a).load();
-          } else {
-            b.get(a).get(j).op(0x6a).load();
-            b.get(v).get(j).op(0x6a).load();
-          }
-          b.simd(opcode, 0x01);
-          b.store();
-          b.addTo(j, 16);
-        });
-        b.addTo(a, rowBytes, true);
-        b.addTo(out, rowBytes, true);
-      });
+      b.get(rowBytes).i32(-64).op(0x71).set(g4End); // i32.and: whole groups of 4 v128s
+      b.get(rowBytes).i32(64).op(0x46); // i32.eq
+      b.ifElse(
+        () => {
+          // 16 floats a row (C = 16): v in 4 registers, one pass down the rows.
+          for (let k = 0; k < 4; k++)
+            b.get(v)
+              .load(16 * k)
+              .set(vv[k]);
+          b.get(a).set(pa);
+          b.get(out).set(po);
+          b.whileLess(pa, end, () => {
+            for (let k = 0; k < 4; k++) op(k, () => b.get(vv[k]));
+            b.addTo(pa, 64);
+            b.addTo(po, 64);
+          });
+        },
+        () => {
+          b.whileLess(a, end, () => {
+            // Groups of 4 v128s, then single v128s.
+            b.i32(0).set(g);
+            b.whileLess(g, g4End, () => {
+              b.get(a).get(g).op(0x6a).set(pa);
+              b.get(v).get(g).op(0x6a).set(pv);
+              b.get(out).get(g).op(0x6a).set(po);
+              for (let k = 0; k < 4; k++) op(k, () => b.get(pv).load(16 * k));
+              b.addTo(g, 64);
+            });
+            b.whileLess(g, rowBytes, () => {
+              b.get(a).get(g).op(0x6a).set(pa);
+              b.get(v).get(g).op(0x6a).set(pv);
+              b.get(out).get(g).op(0x6a).set(po);
+              op(0, () => b.get(pv).load());
+              b.addTo(g, 16);
+            });
+            b.addTo(a, rowBytes, true);
+            b.addTo(out, rowBytes, true);
+          });
+        },
+      );
     },
   };
 }
