@@ -33,6 +33,10 @@ export function registerVisualCommands(
     .option("--seed <n>", "seed for weights, data order and augmentation (default 1)")
     .addOption(backendOption())
     .option(
+      "--workers <n>",
+      "auto | N: split each batch over N threads, as in train (default auto)",
+    )
+    .option(
       "--out <dir>",
       "one run directory per network, and the chart and table (default runs/compare)",
     )

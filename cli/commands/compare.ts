@@ -6,11 +6,10 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
-import { analyze, estimateTrainingBytes, largestBatchWithin } from "../../compiler/analysis.js";
+import { analyze } from "../../compiler/analysis.js";
 import type { IrGraph } from "../../compiler/ir.js";
 import { lower, modelName } from "../../compiler/lower.js";
 import type { TrainRecipe } from "../../compiler/recipe.js";
-import { heapLimitBytes } from "../../runtime/backends/index.js";
 import {
   errorChartSvg,
   finalErrors,
@@ -26,7 +25,7 @@ import { compileAll } from "../compile.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
 import type { Output } from "../output.js";
 import { int } from "../text-table.js";
-import { applyOverrides, positiveNumber } from "./train.js";
+import { applyOverrides, graphTitle, planWorkers, positiveNumber } from "./train.js";
 import { finalErrorsText, writeChart } from "./plot.js";
 
 export interface CompareFlags {
@@ -38,6 +37,7 @@ export interface CompareFlags {
   out?: string;
   seed?: string;
   backend?: string;
+  workers?: string;
   resume?: boolean;
   progress?: string;
   ymax?: string;
@@ -109,9 +109,7 @@ export function compareRecipe(first: IrGraph, flags: CompareFlags): TrainRecipe 
   return r;
 }
 
-function title(g: IrGraph): string {
-  return g.variant === null ? g.name : `${g.name} ${g.variant}`;
-}
+const title = graphTitle;
 
 export async function compareCommand(
   o: Output,
@@ -136,26 +134,19 @@ export async function compareCommand(
   const outDir = flags.out ?? join("runs", "compare");
   const backend = await useBackend(o, flags.backend);
 
-  const limit = heapLimitBytes(backend);
   for (const n of nets) {
     const a = analyze(n.graph);
     o.err(
       `model ${title(n.graph)}: ${a.depth} layers, ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds per image -> ${join(outDir, n.dir)}`,
     );
-    if (limit !== null) {
-      const need = estimateTrainingBytes(n.graph, recipe.batchSize);
-      if (need > limit) {
-        const fits = largestBatchWithin(n.graph, limit);
-        throw new CliError(
-          `${title(n.graph)} at batch ${recipe.batchSize} needs about ${gib(need)} GiB for a training step, more than the ${backend} backend's ${gib(limit)} GiB`,
-          EXIT.user,
-          fits > 0
-            ? `use --batch-size ${fits} or smaller, or a GPU backend (--backend gpu / webgpu)`
-            : "this network does not fit even at batch 1: use a GPU backend",
-        );
-      }
-    }
   }
+  const split = planWorkers(
+    o,
+    nets.map((n) => n.graph),
+    recipe.batchSize,
+    backend,
+    flags.workers,
+  );
 
   const first = nets[0]!.graph;
   const data = await openDataSource(recipe.data, {
@@ -212,6 +203,11 @@ export async function compareCommand(
         resume,
         log: (l) => o.err(l),
         ...(progress ? { progress } : {}),
+        parallel: {
+          workers: split.length,
+          backend,
+          layerModules: [new URL("../../compiler/shortcut-a.js", import.meta.url).href],
+        },
         extraModelFiles: {
           "spec.resnet": n.specText,
           "classes.json": JSON.stringify(data.classes) + "\n",
@@ -225,6 +221,7 @@ export async function compareCommand(
                 multiplyAdds: a.multiplyAdds,
                 data: data.name,
                 backend,
+                workers: split.length,
               },
               null,
               2,
@@ -276,11 +273,8 @@ function optionText(flags: CompareFlags, outDir: string): string {
   add("--lr", flags.lr);
   add("--seed", flags.seed);
   add("--backend", flags.backend);
+  add("--workers", flags.workers);
   add("--ymax", flags.ymax);
   parts.push(`--out ${outDir}`);
   return " " + parts.join(" ");
-}
-
-function gib(b: number): string {
-  return (b / 2 ** 30).toFixed(1);
 }

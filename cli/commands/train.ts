@@ -3,6 +3,7 @@
 import { basename, join, relative } from "node:path";
 import { analyze, estimateTrainingBytes, largestBatchWithin } from "../../compiler/analysis.js";
 import { lower, modelName } from "../../compiler/lower.js";
+import type { IrGraph } from "../../compiler/ir.js";
 import type { TrainRecipe } from "../../compiler/recipe.js";
 import { heapLimitBytes } from "../../runtime/backends/index.js";
 import { openDataSource } from "../../runtime/data/index.js";
@@ -87,35 +88,12 @@ export async function trainCommand(
   }
   const backend = await useBackend(o, flags.backend);
   const a = analyze(graph);
-  const title = graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`;
+  const title = graphTitle(graph);
   o.err(
     `model ${title}: ${a.depth} layers, ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds per image`,
   );
 
-  const workers = workerCount(flags.workers, backend, recipe.batchSize);
-  const split = shares(recipe.batchSize, workers);
-  if (workers > 1) {
-    o.err(
-      `workers ${split.length}: each batch of ${recipe.batchSize} split ${split.join(" + ")} over this thread and ` +
-        `${split.length - 1} worker thread${split.length > 2 ? "s" : ""} (batch norm per share; --workers 1 for one thread)`,
-    );
-  }
-
-  // Every thread has its own heap and holds at most the largest share.
-  const limit = heapLimitBytes(backend);
-  if (limit !== null) {
-    const need = estimateTrainingBytes(graph, split[0]!);
-    if (need > limit) {
-      const fits = largestBatchWithin(graph, limit) * split.length;
-      throw new CliError(
-        `${title} at batch ${recipe.batchSize}${split.length > 1 ? ` (${split[0]} per worker)` : ""} needs about ${gib(need)} GiB for a training step, more than the ${backend} backend's ${gib(limit)} GiB`,
-        EXIT.user,
-        fits > 0
-          ? `use --batch-size ${fits} or smaller, or a GPU backend (--backend gpu / webgpu)`
-          : "this network does not fit even at batch 1: use a GPU backend",
-      );
-    }
-  }
+  const split = planWorkers(o, [graph], recipe.batchSize, backend, flags.workers);
 
   const data = await openDataSource(recipe.data, {
     imageSize: [graph.input[0], graph.input[1]],
@@ -194,6 +172,46 @@ export async function trainCommand(
         `; model in ${res.modelDir}`,
     );
   }
+}
+
+/**
+ * How many threads share each batch (--workers), said in one line when more than one, and the check
+ * that a share of the batch fits in one thread's heap for every network. Returns the share sizes.
+ */
+export function planWorkers(
+  o: Output,
+  graphs: IrGraph[],
+  batchSize: number,
+  backend: string,
+  flag: string | undefined,
+): number[] {
+  const split = shares(batchSize, workerCount(flag, backend, batchSize));
+  if (split.length > 1) {
+    o.err(
+      `workers ${split.length}: each batch of ${batchSize} split ${split.join(" + ")} over this thread and ` +
+        `${split.length - 1} worker thread${split.length > 2 ? "s" : ""} (batch norm per share; --workers 1 for one thread)`,
+    );
+  }
+  // Every thread has its own heap and holds at most the largest share.
+  const limit = heapLimitBytes(backend);
+  if (limit === null) return split;
+  for (const graph of graphs) {
+    const need = estimateTrainingBytes(graph, split[0]!);
+    if (need <= limit) continue;
+    const fits = largestBatchWithin(graph, limit) * split.length;
+    throw new CliError(
+      `${graphTitle(graph)} at batch ${batchSize}${split.length > 1 ? ` (${split[0]} per worker)` : ""} needs about ${gib(need)} GiB for a training step, more than the ${backend} backend's ${gib(limit)} GiB`,
+      EXIT.user,
+      fits > 0
+        ? `use --batch-size ${fits} or smaller, or a GPU backend (--backend gpu / webgpu)`
+        : "this network does not fit even at batch 1: use a GPU backend",
+    );
+  }
+  return split;
+}
+
+export function graphTitle(g: IrGraph): string {
+  return g.variant === null ? g.name : `${g.name} ${g.variant}`;
 }
 
 /** --workers: auto (the default) or a whole number; more than one only where it helps (wasm, cpu). */
