@@ -249,7 +249,7 @@ export async function compareCommand(
   const rows = series.map(finalErrors);
   const notes = [
     `Trained with \`${`resnetc compare ${args.map((a) => relPath(o, a)).join(" ")}${optionText(flags, outDir)}`}\`: ` +
-      `${data.name}, batch ${recipe.batchSize}, lr ${recipe.lr}, ${stop}, seed ${seed}, backend ${backend}. ` +
+      `${data.name}, batch ${recipe.batchSize}, lr ${recipe.lr}, ${stop}, seed ${seed}, backend ${backend}, ${split.length} worker${split.length > 1 ? "s" : ""}. ` +
       `Training error: the mini-batches of the epoch as they were trained (BN in training mode, augmented); test error: top-1 after the epoch.`,
   ];
   await writeFile(join(outDir, "compare.md"), finalErrorsMarkdown(rows, notes));
