@@ -3,7 +3,11 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import os from "node:os";
-import { registerWasmTrainingKernels, wasmHeapLimitBytes } from "../kernels/wasm/index.js";
+import {
+  registerWasmTrainingKernels,
+  wasmHeapLimitBytes,
+  wasmSimdLoaded,
+} from "../kernels/wasm/index.js";
 import { packageVersion } from "./packages.js";
 import { GPU_PACKAGE, NODE_PACKAGE, WEBGPU_PACKAGES, probe } from "./probes.js";
 import { quietCpuBanner } from "./quiet.js";
@@ -84,6 +88,7 @@ export async function doctor(): Promise<DoctorReport> {
       threads: wasmThreads(),
       threadsNote: WASM_THREADS_NOTE,
       heapLimitBytes: wasmHeapLimitBytes(),
+      simd: wasmSimdLoaded(),
       kernels: kernels.map((k) => ({ ...k })),
     },
     env: Object.fromEntries(ENV_VARS.map((v) => [v, process.env[v] ?? null])),
@@ -123,6 +128,12 @@ export function renderDoctor(r: DoctorReport): string {
   lines.push("wasm:");
   lines.push(`  threads     ${r.wasm.threads ?? "-"} (${r.wasm.threadsNote})`);
   lines.push(`  heap limit  ${gib(r.wasm.heapLimitBytes)} (all tensors share one wasm32 heap)`);
+  lines.push(
+    `  training    ${r.cpus > 1 ? `\`train --workers auto\` runs one wasm backend per core (${r.cpus} here), each on its own heap` : "one core: one wasm backend"}`,
+  );
+  lines.push(
+    `  SIMD loops  ${r.wasm.simd === null ? "- (wasm not initialised)" : r.wasm.simd ? "loaded: resnetc's kernels below run on them" : "not available: the kernels below fall back to XNNPACK and tfjs's own"}`,
+  );
   for (const k of r.wasm.kernels) lines.push(`  ${pad(k.kernel, 36)}${k.action}: ${k.why}`);
   lines.push("");
   lines.push("environment:");

@@ -65,6 +65,8 @@ export interface DoctorReport {
     threads: number | null;
     threadsNote: string;
     heapLimitBytes: number;
+    /** resnetc's SIMD module runs on the wasm heap (null: wasm not initialised). */
+    simd: boolean | null;
     kernels: { kernel: string; action: string; why: string }[];
   };
   env: Record<string, string | null>;

@@ -11,6 +11,7 @@
 // conv_direct.ts) and winograd_loops.ts (Winograd F(2x2, 3x3) transforms, winograd.ts). All work
 // on groups of 4 floats (one v128), so C must be a multiple of 4; callers check that.
 
+import * as tf from "@tensorflow/tfjs-core";
 import {
   assembleModule,
   F32X4_ADD,
@@ -212,4 +213,14 @@ export function simdLoops(wasm: WasmModuleLike): SimdLoops | null {
   }
   instances.set(memory, loops);
   return loops;
+}
+
+/**
+ * Whether resnetc's SIMD loops run on the initialised wasm backend (false: its kernels fall back
+ * to XNNPACK and tfjs's own), or null when the wasm backend is not initialised in this process.
+ */
+export function wasmSimdLoaded(): boolean | null {
+  const backend = tf.engine().registry["wasm"] as unknown as { wasm?: WasmModuleLike } | undefined;
+  if (backend?.wasm == null) return null;
+  return simdLoops(backend.wasm) !== null;
 }

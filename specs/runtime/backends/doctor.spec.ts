@@ -87,6 +87,8 @@ describe("doctor", () => {
     expect(report.packages["@tensorflow/tfjs-backend-wasm"]).toMatch(/^\d+\.\d+\.\d+/);
     expect(report.wasm.threads).toBe(1);
     expect(report.wasm.heapLimitBytes).toBe(4294901760);
+    // Node.js 20+ has wasm SIMD: resnetc's loops load over the backend's heap.
+    expect(report.wasm.simd).toBe(true);
     expect(report.wasm.kernels.map((k) => k.kernel)).toEqual(
       expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile"]),
     );
@@ -107,6 +109,7 @@ describe("doctor", () => {
     );
     expect(text).toMatch(/^auto picks: backend \w+ \(auto: /m);
     expect(text).toContain("heap limit  4.0 GiB");
+    expect(text).toContain("SIMD loops  loaded: resnetc's kernels below run on them");
     if (!optionalInstalled) {
       expect(text).toMatch(/^ {2}node {4}not installed {3}@tensorflow\/tfjs-node$/m);
       expect(text).toContain("to use it: install it with `npm install @tensorflow/tfjs-node`");
