@@ -16,22 +16,12 @@
 // row of g*C floats (parameters repeated g times) and the rows left over are done in JS.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
 import { simdLoops, type SimdLoops } from "./simd_module.js";
 import { asWasmBackend, index32, offsetOf, release, type WasmBackendLike } from "./wasm_heap.js";
 
-type KernelArgs = {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-};
-
 /** Rows summed in float32 before the partial sums are added in float64. */
 const BLOCK_ROWS = 256;
-
-function callOriginal(original: tf.KernelConfig | undefined, name: string, args: KernelArgs) {
-  if (original == null) throw new Error(`resnetc ${name}: no original kernel to fall back to`);
-  return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-}
 
 /** Rows per widened row so that a row is a whole number of v128s. */
 function widen(cols: number): number {
@@ -117,12 +107,7 @@ function makeReduceConfig(
     else for (let c = 0; c < cols; c++) heap[o + c] = acc[c];
     return out;
   };
-  return {
-    kernelName,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    setupFunc: original?.setupFunc,
-  };
+  return wasmKernelConfig(kernelName, original, kernelFunc);
 }
 
 export const makeSumConfig = (original: tf.KernelConfig | undefined) =>
@@ -243,12 +228,7 @@ function makeBinaryConfig(
     const op = ops[kernelName][reversed ? 1 : 0];
     return rowBroadcast(backend, loops, op, full, vec, outShape, period);
   };
-  return {
-    kernelName,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    setupFunc: original?.setupFunc,
-  };
+  return wasmKernelConfig(kernelName, original, kernelFunc);
 }
 
 export const makeMultiplyConfig = (original: tf.KernelConfig | undefined) =>
@@ -318,10 +298,5 @@ export function makeFusedBatchNormConfig(original: tf.KernelConfig | undefined):
     release(backend, p);
     return out;
   };
-  return {
-    kernelName: tf.FusedBatchNorm,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    setupFunc: original?.setupFunc,
-  };
+  return wasmKernelConfig(tf.FusedBatchNorm, original, kernelFunc);
 }

@@ -19,6 +19,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { conv2dBackpropInputDirectOrNull } from "./conv_direct.js";
+import { wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
 import {
   asWasmBackend,
   index32,
@@ -162,11 +163,7 @@ function conv2dBackpropInputNHWC(
 
 /** Builds the kernel; `original` is the backend's own kernel, kept for NCHW. */
 export function makeConv2dBackpropInputConfig(original: tf.KernelConfig | undefined) {
-  const kernelFunc = (args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  }): tf.TensorInfo => {
+  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
     const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     if (attrs.dataFormat === "NCHW") {
@@ -175,12 +172,6 @@ export function makeConv2dBackpropInputConfig(original: tf.KernelConfig | undefi
     }
     return conv2dBackpropInputNHWC(asWasmBackend(args.backend), dy, filter, attrs);
   };
-  const config: tf.KernelConfig = {
-    kernelName: tf.Conv2DBackpropInput,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    // The original kernel's setup binds its C function; keep it bound for the NCHW path.
-    setupFunc: original?.setupFunc,
-  };
-  return config;
+  // The original kernel's setup binds its C function; wasmKernelConfig keeps it for the NCHW path.
+  return wasmKernelConfig(tf.Conv2DBackpropInput, original, kernelFunc);
 }

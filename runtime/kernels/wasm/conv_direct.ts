@@ -22,6 +22,7 @@
 //                    W[kh, kw] transposed ([Co, Ci]). Pixels no tap reaches are 0.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
 import { simdLoops, type ConvRows, type SimdLoops } from "./simd_module.js";
 import { winograd3x3, winogradFits } from "./winograd.js";
 import {
@@ -32,12 +33,6 @@ import {
   runWasmKernel,
   type WasmBackendLike,
 } from "./wasm_heap.js";
-
-type KernelArgs = {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-};
 
 /**
  * A direct convolution over a rectangle of output pixels in every image, with the taps valid
@@ -341,11 +336,6 @@ function conv2dBackpropInputDirect(
   return dx;
 }
 
-function fallback(original: tf.KernelConfig | undefined, name: string, args: KernelArgs) {
-  if (original == null) throw new Error(`resnetc ${name}: no original kernel to fall back to`);
-  return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-}
-
 /**
  * Forward convolutions with filters up to this many floats run direct. The loops stream every
  * tap's weights once per pair of output pixels, which stays in cache (L2) up to about 3x3x128x192
@@ -405,7 +395,7 @@ export function makeConv2dConfig(
       plain && x != null && filter != null
         ? loopsFor(backend, attrs.dataFormat, filter.shape[3], DIRECT_MAX_FILTER_FLOATS, filter, x)
         : null;
-    if (loops == null) return fallback(original, kernelName, args);
+    if (loops == null) return callOriginal(original, kernelName, args);
     const info = tf.backend_util.computeConv2DInfo(
       x!.shape as [number, number, number, number],
       filter!.shape as [number, number, number, number],
@@ -418,12 +408,7 @@ export function makeConv2dConfig(
     );
     return conv2dDirect(backend, loops, x!, filter!, info);
   };
-  return {
-    kernelName,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    setupFunc: original?.setupFunc,
-  };
+  return wasmKernelConfig(kernelName, original, kernelFunc);
 }
 
 /**

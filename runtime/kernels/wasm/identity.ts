@@ -5,52 +5,32 @@
 // Strings, and casts that change the dtype, go to the original kernels.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
 
 interface RefCounting {
   incRef(dataId: tf.DataId): void;
 }
-
-type KernelArgs = {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-};
 
 function share(backend: unknown, x: tf.TensorInfo): tf.TensorInfo {
   (backend as RefCounting).incRef(x.dataId);
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }
 
-function fallback(original: tf.KernelConfig | undefined, name: string, args: KernelArgs) {
-  if (original == null) throw new Error(`resnetc ${name}: no original kernel to fall back to`);
-  return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-}
-
 export function makeIdentityConfig(original: tf.KernelConfig | undefined): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
-    if (x.dtype === "string") return fallback(original, "Identity", args);
+    if (x.dtype === "string") return callOriginal(original, "Identity", args);
     return share(args.backend, x);
   };
-  return {
-    kernelName: tf.Identity,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    setupFunc: original?.setupFunc,
-  };
+  return wasmKernelConfig(tf.Identity, original, kernelFunc);
 }
 
 export function makeCastConfig(original: tf.KernelConfig | undefined): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { dtype } = args.attrs as unknown as tf.CastAttrs;
-    if (x.dtype === "string" || dtype !== x.dtype) return fallback(original, "Cast", args);
+    if (x.dtype === "string" || dtype !== x.dtype) return callOriginal(original, "Cast", args);
     return share(args.backend, x);
   };
-  return {
-    kernelName: tf.Cast,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    setupFunc: original?.setupFunc,
-  };
+  return wasmKernelConfig(tf.Cast, original, kernelFunc);
 }

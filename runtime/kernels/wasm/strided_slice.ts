@@ -8,6 +8,7 @@
 // negative strides); the output's data order is the dense slice's, final shape only re-labels it.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
 import { asWasmBackend, offsetOf, type WasmBackendLike } from "./wasm_heap.js";
 
 /**
@@ -108,11 +109,7 @@ export function stridedSliceOnHeap(
 
 /** Builds the kernel; `original` is the backend's own kernel, kept for string tensors. */
 export function makeStridedSliceConfig(original: tf.KernelConfig | undefined): tf.KernelConfig {
-  const kernelFunc = (args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  }): tf.TensorInfo => {
+  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (x.dtype === "string" || x.dtype === "complex64") {
       if (original == null) throw new Error(`resnetc StridedSlice: ${x.dtype} is not supported`);
@@ -121,12 +118,7 @@ export function makeStridedSliceConfig(original: tf.KernelConfig | undefined): t
     const attrs = args.attrs as unknown as tf.StridedSliceAttrs;
     return stridedSliceOnHeap(asWasmBackend(args.backend), x, attrs);
   };
-  return {
-    kernelName: tf.StridedSlice,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    setupFunc: original?.setupFunc,
-  };
+  return wasmKernelConfig(tf.StridedSlice, original, kernelFunc);
 }
 
 /**
@@ -136,11 +128,7 @@ export function makeStridedSliceConfig(original: tf.KernelConfig | undefined): t
  * ~140 ms). Here it is a strided copy with unit strides.
  */
 export function makeSliceConfig(original: tf.KernelConfig | undefined): tf.KernelConfig {
-  const kernelFunc = (args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  }): tf.TensorInfo => {
+  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (x.dtype === "string" || x.dtype === "complex64") {
       if (original == null) throw new Error(`resnetc Slice: ${x.dtype} is not supported`);
@@ -158,10 +146,5 @@ export function makeSliceConfig(original: tf.KernelConfig | undefined): tf.Kerne
       sz,
     );
   };
-  return {
-    kernelName: tf.Slice,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    setupFunc: original?.setupFunc,
-  };
+  return wasmKernelConfig(tf.Slice, original, kernelFunc);
 }

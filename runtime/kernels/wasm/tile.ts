@@ -7,6 +7,7 @@
 // same way. Work is proportional to the output size with memmove speed and O(log reps) calls.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
 import { asWasmBackend, offsetOf, type WasmBackendLike } from "./wasm_heap.js";
 
 /** Repeats heap[start, start+len) `times` times in total, in place (doubling). */
@@ -122,11 +123,7 @@ export function tileOnHeap(
 
 /** Builds the kernel; `original` is the backend's own kernel, kept for string tensors. */
 export function makeTileConfig(original: tf.KernelConfig | undefined): tf.KernelConfig {
-  const kernelFunc = (args: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: unknown;
-    attrs?: tf.NamedAttrMap;
-  }): tf.TensorInfo => {
+  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { reps } = args.attrs as unknown as tf.TileAttrs;
     if (x.dtype === "string" || x.dtype === "complex64") {
@@ -135,10 +132,5 @@ export function makeTileConfig(original: tf.KernelConfig | undefined): tf.Kernel
     }
     return tileOnHeap(asWasmBackend(args.backend), x, reps);
   };
-  return {
-    kernelName: tf.Tile,
-    backendName: "wasm",
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    setupFunc: original?.setupFunc,
-  };
+  return wasmKernelConfig(tf.Tile, original, kernelFunc);
 }
