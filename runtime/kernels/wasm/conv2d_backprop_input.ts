@@ -18,7 +18,7 @@
 // Channels-first (NCHW) data, which the ResNets here never use, goes to the original kernel.
 
 import * as tf from "@tensorflow/tfjs-core";
-import { conv2dBackpropInputDirectOrNull } from "./conv_direct.js";
+import { conv2dBackpropInputDirectOrNull, inputGradInfo } from "./conv_direct.js";
 import { wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
 import {
   asWasmBackend,
@@ -83,16 +83,7 @@ function conv2dBackpropInputNHWC(
 ): tf.TensorInfo {
   const direct = conv2dBackpropInputDirectOrNull(backend, dy, filter, attrs);
   if (direct != null) return direct;
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
+  const info = inputGradInfo(attrs, filter);
   const [kh, kw] = filter.shape;
   const [n, h, w, ci] = attrs.inputShape;
   const [, oh, ow] = dy.shape;

@@ -423,7 +423,15 @@ export function conv2dBackpropInputDirectOrNull(
 ): tf.TensorInfo | null {
   const loops = loopsFor(backend, attrs.dataFormat, attrs.inputShape[3], Infinity, filter, dy);
   if (loops == null) return null;
-  const info = tf.backend_util.computeConv2DInfo(
+  return conv2dBackpropInputDirect(backend, loops, dy, filter, inputGradInfo(attrs, filter));
+}
+
+/** The forward convolution's Conv2DInfo (NHWC) for an input gradient's attributes. */
+export function inputGradInfo(
+  attrs: tf.Conv2DBackpropInputAttrs,
+  filter: tf.TensorInfo,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
     attrs.inputShape,
     filter.shape as [number, number, number, number],
     attrs.strides,
@@ -433,5 +441,4 @@ export function conv2dBackpropInputDirectOrNull(
     false,
     "channelsLast",
   );
-  return conv2dBackpropInputDirect(backend, loops, dy, filter, info);
 }
