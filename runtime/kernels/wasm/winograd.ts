@@ -82,6 +82,50 @@ function transformFilter(
   return u;
 }
 
+/**
+ * The tiling of an oh x ow output (both routes): th x tw tiles of 2x2 outputs, whose 4x4 source
+ * windows lie in a zero-padded hp x wp copy; `even` when the tiles cover the output exactly; the
+ * tile rows of all images taken blockRows at a time (at most maxT tiles a block).
+ */
+function tiling(n: number, oh: number, ow: number) {
+  const th = Math.ceil(oh / 2);
+  const tw = Math.ceil(ow / 2);
+  const tiles = Math.min(BLOCK_TILES, n * th * tw);
+  const blockRows = Math.max(1, Math.floor(tiles / tw));
+  const even = oh === 2 * th && ow === 2 * tw;
+  return { th, tw, hp: 2 * th + 2, wp: 2 * tw + 2, even, blockRows, maxT: blockRows * tw };
+}
+
+/**
+ * f (winoIn or winoDy) over tile row r of image b of the [n, rows, cols, c] tensor at img (the
+ * row's tiles start at image row 2r, every second column), into the 16 matrices of a block of
+ * T tiles at mats, the row's first tile at block position `at`.
+ */
+function transformRow(
+  f: SimdLoops["winoIn"],
+  img: number,
+  rows: number,
+  cols: number,
+  c: number,
+  tw: number,
+  b: number,
+  r: number,
+  mats: number,
+  at: number,
+  T: number,
+): void {
+  f(
+    img + (b * rows + 2 * r) * cols * c * 4,
+    cols * c * 4,
+    c * 4,
+    tw,
+    c / 4,
+    mats + at * c * 4,
+    c * 4,
+    (T * c + SKEW) * 4,
+  );
+}
+
 /** Writes src into the [n, hp, wp, c] tensor sp at (top, left), zeros elsewhere (cropping). */
 function fillPadded(
   backend: WasmBackendLike,
@@ -123,19 +167,12 @@ export function winograd3x3(
   cout: number,
   g: FilterAt,
 ): tf.TensorInfo {
-  const [n, h, w, cin] = src.shape;
-  const th = Math.ceil(oh / 2);
-  const tw = Math.ceil(ow / 2);
-  const hp = 2 * th + 2;
-  const wp = 2 * tw + 2;
-  const even = oh === 2 * th && ow === 2 * tw;
+  const [n, , , cin] = src.shape;
+  const { th, tw, hp, wp, even, blockRows, maxT } = tiling(n, oh, ow);
   const out = backend.makeOutput([n, 2 * th, 2 * tw, cout], "float32");
   const u = transformFilter(backend, cin, cout, g);
   // Zero-padded source: src row y at padded row y + top (rows outside [0, hp) dropped).
   const sp = backend.makeOutput([n, hp, wp, cin], "float32");
-  const tiles = Math.min(BLOCK_TILES, n * th * tw);
-  const blockRows = Math.max(1, Math.floor(tiles / tw));
-  const maxT = blockRows * tw;
   // The 16 matrices of a block, each SKEW floats further than packed: strides that are multiples
   // of 4 KiB make the transforms' 16 loads or stores alias in the cache (measured 2x slower).
   const v = backend.makeOutput([16 * (maxT * cin + SKEW)], "float32");
@@ -166,16 +203,7 @@ export function winograd3x3(
     const T = (g1 - g0) * tw;
     for (let gi = g0; gi < g1; gi++) {
       const [b, r] = [Math.floor(gi / th), gi % th];
-      loops.winoIn(
-        spA + (b * hp + 2 * r) * wp * cin * 4,
-        wp * cin * 4,
-        cin * 4,
-        tw,
-        cin / 4,
-        vA + (gi - g0) * tw * cin * 4,
-        cin * 4,
-        (T * cin + SKEW) * 4,
-      );
+      transformRow(loops.winoIn, spA, hp, wp, cin, tw, b, r, vA, (gi - g0) * tw, T);
     }
     const pairs = T - (T % 2);
     for (let k = 0; k < 16; k++) {
@@ -238,16 +266,9 @@ export function winogradFilterGrad3x3(
 ): tf.TensorInfo {
   const [n, , , ci] = x.shape;
   const [, oh, ow, co] = dy.shape;
-  const th = Math.ceil(oh / 2);
-  const tw = Math.ceil(ow / 2);
-  const hp = 2 * th + 2;
-  const wp = 2 * tw + 2;
-  const even = oh === 2 * th && ow === 2 * tw;
+  const { th, tw, hp, wp, even, blockRows, maxT } = tiling(n, oh, ow);
   const xp = backend.makeOutput([n, hp, wp, ci], "float32");
   const dyp = even ? dy : backend.makeOutput([n, 2 * th, 2 * tw, co], "float32");
-  const tiles = Math.min(BLOCK_TILES, n * th * tw);
-  const blockRows = Math.max(1, Math.floor(tiles / tw));
-  const maxT = blockRows * tw;
   const v = backend.makeOutput([16 * (maxT * ci + SKEW)], "float32");
   const d = backend.makeOutput([16 * (maxT * co + SKEW)], "float32");
   const du = backend.makeOutput([16, ci, co], "float32");
@@ -262,26 +283,8 @@ export function winogradFilterGrad3x3(
     const T = (g1 - g0) * tw;
     for (let gi = g0; gi < g1; gi++) {
       const [b, r] = [Math.floor(gi / th), gi % th];
-      loops.winoIn(
-        xA + (b * hp + 2 * r) * wp * ci * 4,
-        wp * ci * 4,
-        ci * 4,
-        tw,
-        ci / 4,
-        vA + (gi - g0) * tw * ci * 4,
-        ci * 4,
-        (T * ci + SKEW) * 4,
-      );
-      loops.winoDy(
-        dyA + (b * 2 * th + 2 * r) * 2 * tw * co * 4,
-        2 * tw * co * 4,
-        co * 4,
-        tw,
-        co / 4,
-        dA + (gi - g0) * tw * co * 4,
-        co * 4,
-        (T * co + SKEW) * 4,
-      );
+      transformRow(loops.winoIn, xA, hp, wp, ci, tw, b, r, vA, (gi - g0) * tw, T);
+      transformRow(loops.winoDy, dyA, 2 * th, 2 * tw, co, tw, b, r, dA, (gi - g0) * tw, T);
     }
     for (let k = 0; k < 16; k++) {
       const xk = vA + k * (T * ci + SKEW) * 4;
