@@ -2,7 +2,90 @@
 // the input transform (winoIn), the output transform (winoOut) and the filter gradient's dy
 // transform (winoDy), each over a row of tiles, 4 channels (one v128) at a time.
 
-import { F32X4_ADD, F32X4_SUB, I32, V128, type FuncDef } from "./assembler.js";
+import { F32X4_ADD, F32X4_SUB, I32, V128, type Body, type FuncDef } from "./assembler.js";
+
+const add = (b: Body) => b.simd(F32X4_ADD, 0x01);
+const sub = (b: Body) => b.simd(F32X4_SUB, 0x01);
+const neg = (b: Body) => b.simd(0xe1, 0x01);
+
+/** Takes the value that `push` leaves on the stack: the k-th result of a transform. */
+type Sink = (k: number, push: () => void) => void;
+
+/** for (t = 0; t < nTiles; t++) for (cb = 0; cb < c4; cb++) body() (t, cb: i32 locals). */
+function tilesByChannelGroup(
+  b: Body,
+  t: number,
+  nTiles: number,
+  cb: number,
+  c4: number,
+  body: () => void,
+): void {
+  b.i32(0).set(t);
+  b.whileLess(t, nTiles, () => {
+    b.i32(0).set(cb);
+    b.whileLess(cb, c4, () => {
+      body();
+      b.addTo(cb, 1);
+    });
+    b.addTo(t, 1);
+  });
+}
+
+/** Pushes base + t*stride (t*2*stride when `pair`) + cb*16: tile t's channel group cb. */
+function tileAddress(b: Body, base: number, t: number, stride: number, pair: boolean, cb: number) {
+  b.get(base).get(t).get(stride).op(0x6c);
+  if (pair) b.i32(2).op(0x6c);
+  b.op(0x6a).get(cb).i32(16).op(0x6c).op(0x6a);
+}
+
+/** B^T applied to (d0, d1, d2, d3): d0 - d2, d1 + d2, d2 - d1, d1 - d3 into out[0..3]. */
+function bT(b: Body, d: number[], out: number[]): void {
+  b.get(d[0]).get(d[2]);
+  sub(b);
+  b.set(out[0]);
+  b.get(d[1]).get(d[2]);
+  add(b);
+  b.set(out[1]);
+  b.get(d[2]).get(d[1]);
+  sub(b);
+  b.set(out[2]);
+  b.get(d[1]).get(d[3]);
+  sub(b);
+  b.set(out[3]);
+}
+
+/** A^T applied to (c0, c1, c2, c3): c0 + c1 + c2 (k = 0) and c1 - c2 - c3 (k = 1). */
+function aT(b: Body, c: number[], sink: Sink): void {
+  sink(0, () => {
+    b.get(c[0]).get(c[1]);
+    add(b);
+    b.get(c[2]);
+    add(b);
+  });
+  sink(1, () => {
+    b.get(c[1]).get(c[2]);
+    sub(b);
+    b.get(c[3]);
+    sub(b);
+  });
+}
+
+/** A applied to (x0, x1): x0, x0 + x1, x0 - x1, -x1 (k = 0..3). */
+function aRows(b: Body, x0: number, x1: number, sink: Sink): void {
+  sink(0, () => b.get(x0));
+  sink(1, () => {
+    b.get(x0).get(x1);
+    add(b);
+  });
+  sink(2, () => {
+    b.get(x0).get(x1);
+    sub(b);
+  });
+  sink(3, () => {
+    b.get(x1);
+    neg(b);
+  });
+}
 
 /**
  * winoIn(src, rowBytes, pixBytes, nTiles, c4, v, vTileBytes, vMatBytes): Winograd F(2x2, 3x3)
@@ -25,60 +108,29 @@ export const winoIn: FuncDef = {
     const d = Array.from({ length: 4 }, () => b.local(V128));
     const e = Array.from({ length: 16 }, () => b.local(V128));
     const x = Array.from({ length: 4 }, () => b.local(V128));
-    const add = () => b.simd(F32X4_ADD, 0x01);
-    const sub = () => b.simd(F32X4_SUB, 0x01);
-    b.i32(0).set(t);
-    b.whileLess(t, nTiles, () => {
-      b.i32(0).set(cb);
-      b.whileLess(cb, c4, () => {
-        // base = src + t*2*pixBytes + cb*16
-        b.get(src).get(t).get(pixBytes).op(0x6c).i32(2).op(0x6c).op(0x6a);
-        b.get(cb).i32(16).op(0x6c).op(0x6a).set(base);
-        for (let j = 0; j < 4; j++) {
-          // column j: d[i] = pixel (i, j); e[4i + j] = (B^T d)[i]
-          b.get(base).set(q);
-          for (let i = 0; i < 4; i++) {
-            b.get(q).load().set(d[i]);
-            if (i < 3) b.addTo(q, rowBytes, true);
-          }
-          b.get(d[0]).get(d[2]);
-          sub();
-          b.set(e[j]);
-          b.get(d[1]).get(d[2]);
-          add();
-          b.set(e[4 + j]);
-          b.get(d[2]).get(d[1]);
-          sub();
-          b.set(e[8 + j]);
-          b.get(d[1]).get(d[3]);
-          sub();
-          b.set(e[12 + j]);
-          b.addTo(base, pixBytes, true);
-        }
-        // rows: V[i] = e[i] B, stored in k = 4i + j order
-        b.get(v).get(t).get(vTileBytes).op(0x6c).op(0x6a).get(cb).i32(16).op(0x6c).op(0x6a).set(vp);
+    tilesByChannelGroup(b, t, nTiles, cb, c4, () => {
+      tileAddress(b, src, t, pixBytes, true, cb);
+      b.set(base);
+      for (let j = 0; j < 4; j++) {
+        // column j: d[i] = pixel (i, j); e[4i + j] = (B^T d)[i]
+        b.get(base).set(q);
         for (let i = 0; i < 4; i++) {
-          const r = (j: number) => e[4 * i + j];
-          b.get(r(0)).get(r(2));
-          sub();
-          b.set(x[0]);
-          b.get(r(1)).get(r(2));
-          add();
-          b.set(x[1]);
-          b.get(r(2)).get(r(1));
-          sub();
-          b.set(x[2]);
-          b.get(r(1)).get(r(3));
-          sub();
-          b.set(x[3]);
-          for (let j = 0; j < 4; j++) {
-            b.get(vp).get(x[j]).store();
-            b.addTo(vp, vMatBytes, true);
-          }
+          b.get(q).load().set(d[i]);
+          if (i < 3) b.addTo(q, rowBytes, true);
         }
-        b.addTo(cb, 1);
-      });
-      b.addTo(t, 1);
+        bT(b, d, [e[j], e[4 + j], e[8 + j], e[12 + j]]);
+        b.addTo(base, pixBytes, true);
+      }
+      // rows: V[i] = e[i] B, stored in k = 4i + j order
+      tileAddress(b, v, t, vTileBytes, false, cb);
+      b.set(vp);
+      for (let i = 0; i < 4; i++) {
+        bT(b, e.slice(4 * i, 4 * i + 4), x);
+        for (let j = 0; j < 4; j++) {
+          b.get(vp).get(x[j]).store();
+          b.addTo(vp, vMatBytes, true);
+        }
+      }
     });
   },
 };
@@ -100,63 +152,33 @@ export const winoOut: FuncDef = {
     const yp = b.local(I32);
     const mv = Array.from({ length: 16 }, () => b.local(V128));
     const f = Array.from({ length: 8 }, () => b.local(V128));
-    const add = () => b.simd(F32X4_ADD, 0x01);
-    const sub = () => b.simd(F32X4_SUB, 0x01);
-    b.i32(0).set(t);
-    b.whileLess(t, nTiles, () => {
-      b.i32(0).set(cb);
-      b.whileLess(cb, c4, () => {
-        b.get(m).get(t).get(mTileBytes).op(0x6c).op(0x6a).get(cb).i32(16).op(0x6c).op(0x6a).set(q);
-        for (let k = 0; k < 16; k++) {
-          b.get(q).load().set(mv[k]);
-          if (k < 15) b.addTo(q, mMatBytes, true);
-        }
-        // f = A^T M (2 rows x 4 columns)
-        for (let j = 0; j < 4; j++) {
-          const c = (i: number) => mv[4 * i + j];
-          b.get(c(0)).get(c(1));
-          add();
-          b.get(c(2));
-          add();
-          b.set(f[j]);
-          b.get(c(1)).get(c(2));
-          sub();
-          b.get(c(3));
-          sub();
-          b.set(f[4 + j]);
-        }
-        // Y = f A, 2 x 2, stored at pixels (r, 0) and (r, 1)
-        b.get(y)
-          .get(t)
-          .get(pixBytes)
-          .op(0x6c)
-          .i32(2)
-          .op(0x6c)
-          .op(0x6a)
-          .get(cb)
-          .i32(16)
-          .op(0x6c)
-          .op(0x6a)
-          .set(yp);
-        for (let r = 0; r < 2; r++) {
-          const c = (j: number) => f[4 * r + j];
+    tilesByChannelGroup(b, t, nTiles, cb, c4, () => {
+      tileAddress(b, m, t, mTileBytes, false, cb);
+      b.set(q);
+      for (let k = 0; k < 16; k++) {
+        b.get(q).load().set(mv[k]);
+        if (k < 15) b.addTo(q, mMatBytes, true);
+      }
+      // f = A^T M (2 rows x 4 columns)
+      for (let j = 0; j < 4; j++) {
+        const column = [0, 1, 2, 3].map((i) => mv[4 * i + j]);
+        aT(b, column, (k, push) => {
+          push();
+          b.set(f[4 * k + j]);
+        });
+      }
+      // Y = f A, 2 x 2, stored at pixels (r, 0) and (r, 1)
+      tileAddress(b, y, t, pixBytes, true, cb);
+      b.set(yp);
+      for (let r = 0; r < 2; r++) {
+        aT(b, f.slice(4 * r, 4 * r + 4), (k, push) => {
           b.get(yp);
-          b.get(c(0)).get(c(1));
-          add();
-          b.get(c(2));
-          add();
+          if (k === 1) b.get(pixBytes).op(0x6a);
+          push();
           b.store();
-          b.get(yp).get(pixBytes).op(0x6a);
-          b.get(c(1)).get(c(2));
-          sub();
-          b.get(c(3));
-          sub();
-          b.store();
-          if (r === 0) b.addTo(yp, rowBytes, true);
-        }
-        b.addTo(cb, 1);
-      });
-      b.addTo(t, 1);
+        });
+        if (r === 0) b.addTo(yp, rowBytes, true);
+      }
     });
   },
 };
@@ -178,63 +200,31 @@ export const winoDy: FuncDef = {
     const op = b.local(I32);
     const d = Array.from({ length: 4 }, () => b.local(V128)); // (a, c) at 2a + c
     const p = Array.from({ length: 8 }, () => b.local(V128)); // (i, c) at 2i + c
-    const add = () => b.simd(F32X4_ADD, 0x01);
-    const sub = () => b.simd(F32X4_SUB, 0x01);
-    const neg = () => b.simd(0xe1, 0x01);
-    b.i32(0).set(t);
-    b.whileLess(t, nTiles, () => {
-      b.i32(0).set(cb);
-      b.whileLess(cb, c4, () => {
-        b.get(dy).get(t).get(pixBytes).op(0x6c).i32(2).op(0x6c).op(0x6a);
-        b.get(cb).i32(16).op(0x6c).op(0x6a).set(q);
-        b.get(q).load().set(d[0]);
-        b.get(q).get(pixBytes).op(0x6a).load().set(d[1]);
-        b.get(q).get(rowBytes).op(0x6a).load().set(d[2]);
-        b.get(q).get(rowBytes).op(0x6a).get(pixBytes).op(0x6a).load().set(d[3]);
-        // p = A d: rows d0, d0 + d1, d0 - d1, -d1 (per column c)
-        for (let c = 0; c < 2; c++) {
-          b.get(d[c]).set(p[c]);
-          b.get(d[c]).get(d[2 + c]);
-          add();
-          b.set(p[2 + c]);
-          b.get(d[c]).get(d[2 + c]);
-          sub();
-          b.set(p[4 + c]);
-          b.get(d[2 + c]);
-          neg();
-          b.set(p[6 + c]);
-        }
-        // out row i = p_i A^T: p_i0, p_i0 + p_i1, p_i0 - p_i1, -p_i1
-        b.get(out)
-          .get(t)
-          .get(tileBytes)
-          .op(0x6c)
-          .op(0x6a)
-          .get(cb)
-          .i32(16)
-          .op(0x6c)
-          .op(0x6a)
-          .set(op);
-        for (let i = 0; i < 4; i++) {
-          const [x0, x1] = [p[2 * i], p[2 * i + 1]];
-          b.get(op).get(x0).store();
-          b.addTo(op, matBytes, true);
-          b.get(op).get(x0).get(x1);
-          add();
+    tilesByChannelGroup(b, t, nTiles, cb, c4, () => {
+      tileAddress(b, dy, t, pixBytes, true, cb);
+      b.set(q);
+      b.get(q).load().set(d[0]);
+      b.get(q).get(pixBytes).op(0x6a).load().set(d[1]);
+      b.get(q).get(rowBytes).op(0x6a).load().set(d[2]);
+      b.get(q).get(rowBytes).op(0x6a).get(pixBytes).op(0x6a).load().set(d[3]);
+      // p = A d: rows d0, d0 + d1, d0 - d1, -d1 (per column c)
+      for (let c = 0; c < 2; c++) {
+        aRows(b, d[c], d[2 + c], (k, push) => {
+          push();
+          b.set(p[2 * k + c]);
+        });
+      }
+      // out row i = p_i A^T: p_i0, p_i0 + p_i1, p_i0 - p_i1, -p_i1
+      tileAddress(b, out, t, tileBytes, false, cb);
+      b.set(op);
+      for (let i = 0; i < 4; i++) {
+        aRows(b, p[2 * i], p[2 * i + 1], (_, push) => {
+          b.get(op);
+          push();
           b.store();
           b.addTo(op, matBytes, true);
-          b.get(op).get(x0).get(x1);
-          sub();
-          b.store();
-          b.addTo(op, matBytes, true);
-          b.get(op).get(x1);
-          neg();
-          b.store();
-          b.addTo(op, matBytes, true);
-        }
-        b.addTo(cb, 1);
-      });
-      b.addTo(t, 1);
+        });
+      }
     });
   },
 };
