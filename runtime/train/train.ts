@@ -35,6 +35,8 @@ import {
   truncateMetrics,
 } from "./metrics.js";
 import { SgdMomentum, isDecayedWeight } from "./optimizer.js";
+import type { Gradients } from "./gradients.js";
+import { WorkerFailure } from "./parallel/pool.js";
 import {
   type ParallelOptions,
   type Stepper,
@@ -365,7 +367,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       lr: number,
       epochNo: number,
     ): Promise<{ loss: number; errors: number }> => {
-      const { loss, errors, grads } = await stepper!.run(batch);
+      let result: Gradients;
+      try {
+        result = await stepper!.run(batch);
+      } catch (err) {
+        if (!(err instanceof WorkerFailure)) throw err;
+        throw new TrainError(
+          `${err.message}, at epoch ${epochNo}, iteration ${iteration + 1}` +
+            (lastCheckpoint === null ? "" : `; the last good checkpoint is ${lastCheckpoint}`) +
+            ` (--workers 1 trains without worker threads)`,
+          epochNo,
+          iteration + 1,
+        );
+      }
+      const { loss, errors, grads } = result;
       try {
         if (!Number.isFinite(loss)) {
           throw new TrainError(

@@ -93,6 +93,8 @@ class Thread {
 
   async close(): Promise<void> {
     this.dead ??= new WorkerFailure(`worker ${this.index} was closed`);
+    this.pending?.reject(this.dead);
+    this.pending = null;
     this.worker.removeAllListeners("exit");
     await this.worker.terminate();
   }

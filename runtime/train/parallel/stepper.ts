@@ -13,7 +13,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Batch } from "../../data/types.js";
 import { batchTensors } from "../evaluate.js";
 import { lossAndGradients, type Gradients } from "../gradients.js";
-import { WorkerPool } from "./pool.js";
+import { WorkerFailure, WorkerPool } from "./pool.js";
 import type { ResultMessage } from "./protocol.js";
 
 export interface Stepper {
@@ -57,6 +57,34 @@ export interface ParallelOptions {
   backend: string;
   /** Modules that register the model's custom layer classes, imported by each worker. */
   layerModules: string[];
+  /**
+   * A worker that has not answered this many seconds (default 60), or ten times as long as this
+   * thread took for its own share if that is longer, after this thread finished, is stopped and
+   * the step fails: never a silent hang.
+   */
+  stallSeconds?: number;
+}
+
+/** `p`, or a WorkerFailure saying how long it waited when `ms` pass first. */
+async function deadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new WorkerFailure(
+            `a worker thread gave no answer ${(ms / 1000).toFixed(1)} s after this thread finished ` +
+              `the same work, and was stopped (stuck or out of memory?)`,
+          ),
+        ),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function parallelStepper(
@@ -84,6 +112,7 @@ export async function parallelStepper(
     trainable,
   });
   let nextId = 0;
+  const stallMs = (opts.stallSeconds ?? 60) * 1000;
   const local = localStepper(logits, shape, vars);
   const size = shape[0] * shape[1] * shape[2];
 
@@ -115,8 +144,18 @@ export async function parallelStepper(
           ]),
         );
       }
-      // Collect every worker's outcome even if one fails, so none is left running unobserved.
+      // Collect every worker's outcome even if one fails, so none is left running unobserved; a
+      // worker that gives no answer long after this thread finished the same work is stuck.
       const settled = Promise.allSettled(remote);
+      const started = performance.now();
+      const collect = async () => {
+        try {
+          return await deadline(settled, Math.max(stallMs, 10 * (performance.now() - started)));
+        } catch (err) {
+          await pool.close(); // stops the stuck thread; later steps fail at once
+          throw err;
+        }
+      };
       let mine: Gradients;
       try {
         const { x, y } = batchTensors({ ...batch, n: sizes[0]! }, shape);
@@ -126,10 +165,16 @@ export async function parallelStepper(
           tf.dispose([x, y]);
         }
       } catch (err) {
-        await settled;
+        await collect().catch(() => {});
         throw err;
       }
-      const outcomes = await settled;
+      let outcomes: PromiseSettledResult<ResultMessage>[];
+      try {
+        outcomes = await collect();
+      } catch (err) {
+        tf.dispose(mine.grads);
+        throw err;
+      }
       const failed = outcomes.find((o) => o.status === "rejected");
       if (failed !== undefined) {
         tf.dispose(mine.grads);

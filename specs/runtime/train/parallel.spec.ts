@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import type { Batch } from "../../../runtime/data/types.js";
+import { TrainError } from "../../../runtime/train/errors.js";
 import { logitsModel } from "../../../runtime/train/evaluate.js";
 import { localStepper, parallelStepper, shares } from "../../../runtime/train/parallel/stepper.js";
 import { autoWorkers } from "../../../runtime/train/parallel/workers.js";
@@ -18,6 +19,7 @@ import { memoryData, recipe, tinyNet, useCpu } from "./helpers.js";
 beforeAll(useCpu);
 
 const SHAPE: [number, number, number] = [8, 8, 3];
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).href;
 
 function batchOf(n: number, seed = 5): Batch {
   let s = seed;
@@ -145,6 +147,53 @@ describe("parallelStepper", () => {
         layerModules: ["file:///nonexistent/resnetc-layers.js"],
       }),
     ).rejects.toThrow(/^worker 1 failed to start: .*nonexistent\/resnetc-layers\.js/);
+  });
+
+  it("a worker stuck in a step is stopped and the step fails: never a silent hang", async () => {
+    const model = tinyNet({ seed: 4 });
+    const par = await parallelStepper(model, logitsModel(model)!, SHAPE, trainableVars(model), {
+      workers: 2,
+      backend: "cpu",
+      layerModules: [fixture("hang-in-step.mjs")],
+      stallSeconds: 1,
+    });
+    try {
+      await expect(par.run(batchOf(8))).rejects.toThrow(
+        /^a worker thread gave no answer \d+\.\d s after this thread finished the same work, and was stopped \(stuck or out of memory\?\)$/,
+      );
+      // Its thread is gone: the next step fails at once instead of waiting.
+      await expect(par.run(batchOf(8))).rejects.toThrow(/worker 1 was closed/);
+    } finally {
+      await par.close();
+    }
+  });
+
+  it("train() stops with a TrainError naming the step when a worker fails in it", async () => {
+    const root = await fsp.mkdtemp(path.join(os.tmpdir(), "resnetc-parallel-"));
+    try {
+      await expect(
+        train({
+          model: tinyNet({ seed: 2 }),
+          data: memoryData({ n: 16, testN: 8, seed: 3 }),
+          recipe: recipe({ batchSize: 8, epochs: 1 }),
+          outDir: root,
+          seed: 1,
+          resume: false,
+          log: () => {},
+          progress: "none",
+          parallel: { workers: 2, backend: "cpu", layerModules: [fixture("fail-in-step.mjs")] },
+        }),
+      ).rejects.toThrow(
+        new TrainError(
+          "worker 1 failed in a training step: Aborted(OOM) in the test fixture, at epoch 1, iteration 1 " +
+            "(--workers 1 trains without worker threads)",
+          1,
+          1,
+        ),
+      );
+    } finally {
+      await fsp.rm(root, { recursive: true, force: true });
+    }
   });
 
   it("after close, a step fails instead of waiting", async () => {
