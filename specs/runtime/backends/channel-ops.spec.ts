@@ -8,20 +8,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { leadingSplit } from "../../../runtime/kernels/wasm/channel_ops.js";
 import { assembleSimdModule, simdLoops } from "../../../runtime/kernels/wasm/simd_module.js";
 import type { WasmModuleLike } from "../../../runtime/kernels/wasm/wasm_heap.js";
-import { expectClose, initBackends, onCpuAndWasm, randomValues } from "./helpers.js";
+import {
+  expectClose,
+  expectNothingLeftOnWasm,
+  initBackends,
+  onCpuAndWasm,
+  onWasm,
+  randomValues,
+  size,
+} from "./helpers.js";
 
-const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const OURS = Symbol.for("resnetc.wasmKernel");
-
-async function onWasm<T>(f: () => T): Promise<T> {
-  await initBackends();
-  await tf.setBackend("wasm");
-  try {
-    return f();
-  } finally {
-    await tf.setBackend("cpu");
-  }
-}
 
 // A type (not an interface) so that tf.tidy accepts it as a TensorContainer.
 type Result = {
@@ -277,22 +274,14 @@ describe("wasm Identity and Cast share data", () => {
 
 describe("the channel kernels leave nothing on the wasm heap", () => {
   it("same data ids and tensors before and after", async () => {
-    await onWasm(() => {
-      const run = () =>
-        tf.tidy(() => {
-          const x = tf.tensor(randomValues(3 * 5 * 5 * 7, 41), [3, 5, 5, 7]);
-          const v = tf.tensor1d(randomValues(7, 42));
-          const y = tf.batchNorm(tf.sub(tf.mul(x, v), v), v, tf.square(v), v, v);
-          tf.sum(tf.add(y, tf.clone(v)), [0, 1, 2]).dataSync();
-          tf.mean(tf.cast(x, "float32"), [0, 1]).dataSync();
-        });
-      run();
-      const backend = tf.backend() as unknown as { numDataIds(): number };
-      const ids = backend.numDataIds();
-      const tensors = tf.memory().numTensors;
-      run();
-      expect(backend.numDataIds()).toBe(ids);
-      expect(tf.memory().numTensors).toBe(tensors);
-    });
+    await expectNothingLeftOnWasm(() =>
+      tf.tidy(() => {
+        const x = tf.tensor(randomValues(3 * 5 * 5 * 7, 41), [3, 5, 5, 7]);
+        const v = tf.tensor1d(randomValues(7, 42));
+        const y = tf.batchNorm(tf.sub(tf.mul(x, v), v), v, tf.square(v), v, v);
+        tf.sum(tf.add(y, tf.clone(v)), [0, 1, 2]).dataSync();
+        tf.mean(tf.cast(x, "float32"), [0, 1]).dataSync();
+      }),
+    );
   });
 });

@@ -10,24 +10,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { DIRECT_MAX_FILTER_FLOATS } from "../../../runtime/kernels/wasm/conv_direct.js";
 import { winogradFits } from "../../../runtime/kernels/wasm/winograd.js";
-import { expectClose, initBackends, onCpuAndWasm, randomValues } from "./helpers.js";
-
-type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
-
-interface Case {
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: Pad;
-  dilations?: [number, number];
-}
-
-const explicit = (t: number, b: number, l: number, r: number): Pad => [
-  [0, 0],
-  [t, b],
-  [l, r],
-  [0, 0],
-];
+import {
+  expectClose,
+  expectNothingLeftOnWasm,
+  explicit,
+  onCpuAndWasm,
+  randomValues,
+  size,
+  type ConvCase as Case,
+} from "./helpers.js";
 
 const CASES: Case[] = [
   { x: [4, 32, 32, 16], filter: [3, 3, 16, 16], strides: [1, 1], pad: "same" },
@@ -55,8 +46,6 @@ const CASES: Case[] = [
   { x: [2, 6, 6, 4], filter: [3, 3, 4, 6], strides: [1, 1], pad: "same" }, // Co % 4: original
   { x: [1, 3, 3, 160], filter: [3, 3, 160, 160], strides: [1, 1], pad: "same" }, // over the limit
 ];
-
-const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 function inputs(c: Case) {
   const x = tf.tensor4d(randomValues(size(c.x), 61), c.x);
@@ -153,26 +142,13 @@ describe("wasm direct Conv2DBackpropInput matches cpu", () => {
   }
 
   it("frees every intermediate it makes on the wasm heap", async () => {
-    await initBackends();
-    await tf.setBackend("wasm");
-    try {
-      const run = () => {
-        inputGrad(CASES[7]);
-        inputGrad(CASES[12]);
-        inputGrad(CASES[16]); // Winograd, odd sizes: cropped
-        forward(CASES[17]);
-        forward(CASES[9]);
-        forward(CASES[13], {});
-      };
-      run();
-      const backend = tf.backend() as unknown as { numDataIds(): number };
-      const ids = backend.numDataIds();
-      const tensors = tf.memory().numTensors;
-      run();
-      expect(backend.numDataIds()).toBe(ids);
-      expect(tf.memory().numTensors).toBe(tensors);
-    } finally {
-      await tf.setBackend("cpu");
-    }
+    await expectNothingLeftOnWasm(() => {
+      inputGrad(CASES[7]);
+      inputGrad(CASES[12]);
+      inputGrad(CASES[16]); // Winograd, odd sizes: cropped
+      forward(CASES[17]);
+      forward(CASES[9]);
+      forward(CASES[13], {});
+    });
   });
 });

@@ -5,9 +5,14 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectClose, initBackends, onCpuAndWasm, randomValues } from "./helpers.js";
-
-type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
+import {
+  expectClose,
+  expectNothingLeftOnWasm,
+  initBackends,
+  onCpuAndWasm,
+  randomValues,
+  type Pad,
+} from "./helpers.js";
 
 interface Case {
   name: string;
@@ -220,19 +225,6 @@ describe("wasm conv2d gradients match cpu", () => {
   });
 
   it("frees every intermediate it makes on the wasm heap", async () => {
-    await initBackends();
-    await tf.setBackend("wasm");
-    try {
-      const c = CASES[1];
-      run(c); // warm up: XNNPACK operators and the heap reach their steady size
-      const backend = tf.backend() as unknown as { numDataIds(): number };
-      const ids = backend.numDataIds();
-      const tensors = tf.memory().numTensors;
-      run(c);
-      expect(backend.numDataIds()).toBe(ids);
-      expect(tf.memory().numTensors).toBe(tensors);
-    } finally {
-      await tf.setBackend("cpu");
-    }
+    await expectNothingLeftOnWasm(() => run(CASES[1]));
   });
 });

@@ -6,16 +6,15 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { expectClose, initBackends, onCpuAndWasm, randomValues } from "./helpers.js";
-
-type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
-
-interface Case {
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: [number, number];
-  pad: Pad;
-}
+import {
+  expectClose,
+  expectNothingLeftOnWasm,
+  explicit,
+  onCpuAndWasm,
+  randomValues,
+  size,
+  type ConvCase as Case,
+} from "./helpers.js";
 
 const CASES: Case[] = [
   { x: [8, 32, 32, 16], filter: [3, 3, 16, 16], strides: [1, 1], pad: "same" },
@@ -26,51 +25,20 @@ const CASES: Case[] = [
   { x: [2, 15, 15, 7], filter: [3, 3, 7, 4], strides: [2, 2], pad: "valid" },
   { x: [2, 9, 9, 6], filter: [5, 5, 6, 20], strides: [2, 2], pad: "same" },
   { x: [2, 16, 16, 16], filter: [1, 1, 16, 32], strides: [2, 2], pad: "valid" },
-  {
-    x: [2, 10, 7, 4],
-    filter: [3, 3, 4, 8],
-    strides: [2, 1],
-    pad: [
-      [0, 0],
-      [2, 0],
-      [0, 1],
-      [0, 0],
-    ],
-  },
-  {
-    x: [2, 5, 5, 4],
-    filter: [1, 1, 4, 4],
-    strides: [1, 1],
-    pad: [
-      [0, 0],
-      [2, 2],
-      [2, 2],
-      [0, 0],
-    ],
-  },
+  { x: [2, 10, 7, 4], filter: [3, 3, 4, 8], strides: [2, 1], pad: explicit(2, 0, 0, 1) },
+  { x: [2, 5, 5, 4], filter: [1, 1, 4, 4], strides: [1, 1], pad: explicit(2, 2, 2, 2) },
   { x: [2, 5, 5, 2], filter: [7, 7, 2, 8], strides: [1, 1], pad: "same" },
   // 3x3 stride 1 with Ci % 4 == 0: Winograd F(2x2, 3x3) (odd outputs padded to whole tiles)
   { x: [3, 16, 16, 32], filter: [3, 3, 32, 32], strides: [1, 1], pad: "same" },
   { x: [2, 9, 11, 4], filter: [3, 3, 4, 12], strides: [1, 1], pad: "same" },
   { x: [2, 9, 10, 8], filter: [3, 3, 8, 4], strides: [1, 1], pad: "valid" },
-  {
-    x: [1, 6, 7, 12],
-    filter: [3, 3, 12, 8],
-    strides: [1, 1],
-    pad: [
-      [0, 0],
-      [2, 0],
-      [3, 1],
-      [0, 0],
-    ],
-  },
+  { x: [1, 6, 7, 12], filter: [3, 3, 12, 8], strides: [1, 1], pad: explicit(2, 0, 3, 1) },
   { x: [1, 2, 2, 4], filter: [3, 3, 4, 16], strides: [1, 1], pad: "same" },
   { x: [1, 6, 6, 3], filter: [3, 3, 3, 6], strides: [1, 1], pad: "same" }, // XNNPACK route
 ];
 
 function filterGrad(c: Case): { shape: number[]; data: number[] } {
   return tf.tidy(() => {
-    const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
     const x = tf.tensor4d(randomValues(size(c.x), 51), c.x);
     const dyShape = tf.conv2d(x, tf.zeros(c.filter) as tf.Tensor4D, c.strides, c.pad).shape;
     const dy = tf.tensor(randomValues(size(dyShape), 52), dyShape);
@@ -99,20 +67,13 @@ describe("wasm Conv2DBackpropFilter (direct route) matches cpu", () => {
   }
 
   it("frees every intermediate it makes on the wasm heap", async () => {
-    await initBackends();
-    await tf.setBackend("wasm");
-    try {
-      filterGrad(CASES[4]);
-      const backend = tf.backend() as unknown as { numDataIds(): number };
-      const ids = backend.numDataIds();
-      const tensors = tf.memory().numTensors;
-      filterGrad(CASES[4]);
-      filterGrad(CASES[6]);
-      filterGrad(CASES[13]); // Winograd with dy padded to whole tiles
-      expect(backend.numDataIds()).toBe(ids);
-      expect(tf.memory().numTensors).toBe(tensors);
-    } finally {
-      await tf.setBackend("cpu");
-    }
+    await expectNothingLeftOnWasm(
+      () => filterGrad(CASES[4]),
+      () => {
+        filterGrad(CASES[4]);
+        filterGrad(CASES[6]);
+        filterGrad(CASES[13]); // Winograd with dy padded to whole tiles
+      },
+    );
   });
 });

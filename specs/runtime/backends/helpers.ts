@@ -79,3 +79,57 @@ export function expectClose(
     );
   }
 }
+
+/** The number of elements of a shape. */
+export const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Runs `f` on wasm (with resnetc's kernels), then switches back to cpu. */
+export async function onWasm<T>(f: () => T): Promise<T> {
+  await initBackends();
+  await tf.setBackend("wasm");
+  try {
+    return f();
+  } finally {
+    await tf.setBackend("cpu");
+  }
+}
+
+/**
+ * On wasm: runs warmUp (XNNPACK operators and the heap reach their steady size), then `again`,
+ * and expects as many wasm data ids and tfjs tensors after `again` as before: every intermediate
+ * freed.
+ */
+export async function expectNothingLeftOnWasm(
+  warmUp: () => void,
+  again: () => void = warmUp,
+): Promise<void> {
+  await onWasm(() => {
+    warmUp();
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const tensors = tf.memory().numTensors;
+    again();
+    expect(backend.numDataIds()).toBe(ids);
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+}
+
+/** A convolution's padding, as tf.conv2d takes it. */
+export type Pad = "same" | "valid" | tf.backend_util.ExplicitPadding;
+
+/** An explicit NHWC padding: t/b rows above/below, l/r columns left/right. */
+export const explicit = (t: number, b: number, l: number, r: number): Pad => [
+  [0, 0],
+  [t, b],
+  [l, r],
+  [0, 0],
+];
+
+/** A convolution case of the direct-route specs: x and filter shapes, strides, padding. */
+export interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: [number, number];
+  pad: Pad;
+  dilations?: [number, number];
+}
