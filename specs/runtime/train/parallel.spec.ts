@@ -154,7 +154,7 @@ describe("parallelStepper", () => {
     const par = await parallelStepper(model, logitsModel(model)!, SHAPE, trainableVars(model), {
       workers: 2,
       backend: "cpu",
-      layerModules: [fixture("hang-in-step.mjs")],
+      layerModules: [fixture("broken-conv.mjs?hang")],
       stallSeconds: 1,
     });
     try {
@@ -181,7 +181,7 @@ describe("parallelStepper", () => {
           resume: false,
           log: () => {},
           progress: "none",
-          parallel: { workers: 2, backend: "cpu", layerModules: [fixture("fail-in-step.mjs")] },
+          parallel: { workers: 2, backend: "cpu", layerModules: [fixture("broken-conv.mjs?throw")] },
         }),
       ).rejects.toThrow(
         new TrainError(
