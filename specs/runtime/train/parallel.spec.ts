@@ -181,7 +181,11 @@ describe("parallelStepper", () => {
           resume: false,
           log: () => {},
           progress: "none",
-          parallel: { workers: 2, backend: "cpu", layerModules: [fixture("broken-conv.mjs?throw")] },
+          parallel: {
+            workers: 2,
+            backend: "cpu",
+            layerModules: [fixture("broken-conv.mjs?throw")],
+          },
         }),
       ).rejects.toThrow(
         new TrainError(
