@@ -86,71 +86,106 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
   registerTrainingGradients();
   const done: WasmKernelChange[] = [];
 
-  const filter = tf.getKernel(tf.Conv2DBackpropFilter, "wasm");
-  if (!isOurs(filter)) install({ ...conv2dBackpropFilterConfig });
-  done.push({
-    kernel: tf.Conv2DBackpropFilter,
-    action: filter == null || isOurs(filter) ? "added" : "replaced",
-    why: "missing in tfjs-backend-wasm; SIMD outer products per tap or Winograd (XNNPACK if Co % 4)",
-  });
-
-  const input = tf.getKernel(tf.Conv2DBackpropInput, "wasm");
-  if (!isOurs(input)) install(makeConv2dBackpropInputConfig(input));
-  done.push({
-    kernel: tf.Conv2DBackpropInput,
-    action: "replaced",
-    why: "the original is a scalar loop; direct SIMD or Winograd convolution (XNNPACK if Ci % 4)",
-  });
-
-  const tile = tf.getKernel(tf.Tile, "wasm");
-  if (!isOurs(tile)) install(makeTileConfig(tile));
-  done.push({
-    kernel: tf.Tile,
-    action: "replaced",
-    why: "the original is a per-element loop; block copies instead",
-  });
-
-  const slice = tf.getKernel(tf.StridedSlice, "wasm");
-  if (!isOurs(slice)) install(makeStridedSliceConfig(slice));
-  done.push({
-    kernel: tf.StridedSlice,
-    action: "replaced",
-    why: "the original is a per-element loop; copies runs instead",
-  });
-
-  const plainSlice = tf.getKernel(tf.Slice, "wasm");
-  if (!isOurs(plainSlice)) install(makeSliceConfig(plainSlice));
-  done.push({
-    kernel: tf.Slice,
-    action: "replaced",
-    why: "the original copies the whole input per call (and loops per element from rank 5)",
-  });
-
-  const replacements: [string, (o: tf.KernelConfig | undefined) => tf.KernelConfig, string][] = [
+  // In the order `resnetc doctor` lists them.
+  const ours: [
+    string,
+    (original: tf.KernelConfig | undefined) => tf.KernelConfig,
+    WasmKernelChange["action"],
+    string,
+  ][] = [
+    [
+      tf.Conv2DBackpropFilter,
+      () => ({ ...conv2dBackpropFilterConfig }),
+      "added",
+      "missing in tfjs-backend-wasm; SIMD outer products per tap or Winograd (XNNPACK if Co % 4)",
+    ],
+    [
+      tf.Conv2DBackpropInput,
+      makeConv2dBackpropInputConfig,
+      "replaced",
+      "the original is a scalar loop; direct SIMD or Winograd convolution (XNNPACK if Ci % 4)",
+    ],
+    [
+      tf.Tile,
+      makeTileConfig,
+      "replaced",
+      "the original is a per-element loop; block copies instead",
+    ],
+    [
+      tf.StridedSlice,
+      makeStridedSliceConfig,
+      "replaced",
+      "the original is a per-element loop; copies runs instead",
+    ],
+    [
+      tf.Slice,
+      makeSliceConfig,
+      "replaced",
+      "the original copies the whole input per call (and loops per element from rank 5)",
+    ],
     [
       tf.Conv2D,
       (o) => makeConv2dConfig("Conv2D", o),
+      "replaced",
       "direct SIMD convolution, Winograd for 3x3 stride 1 (Co % 4 == 0)",
     ],
     [
       tf.FusedConv2D,
       (o) => makeConv2dConfig("FusedConv2D", o),
+      "replaced",
       "without bias or activation: as Conv2D (Co % 4 == 0)",
     ],
-    [tf.Sum, makeSumConfig, "over leading axes (per channel): SIMD column sums, no transpose"],
-    [tf.Mean, makeMeanConfig, "over leading axes (per channel): SIMD column sums, no transpose"],
-    [tf.Multiply, makeMultiplyConfig, "a [C] vector or a scalar broadcast: one SIMD pass"],
-    [tf.Add, makeAddConfig, "a [C] vector or a scalar broadcast: one SIMD pass"],
-    [tf.Sub, makeSubConfig, "a [C] vector or a scalar broadcast: one SIMD pass"],
-    [tf.RealDiv, makeRealDivConfig, "a [C] vector or a scalar broadcast: one SIMD pass"],
-    [tf.FusedBatchNorm, makeFusedBatchNormConfig, "per-channel factors once, then one SIMD pass"],
-    [tf.Identity, makeIdentityConfig, "the original copies; the output shares the input's data"],
-    [tf.Cast, makeCastConfig, "same dtype: the output shares the input's data instead of a copy"],
+    [
+      tf.Sum,
+      makeSumConfig,
+      "replaced",
+      "over leading axes (per channel): SIMD column sums, no transpose",
+    ],
+    [
+      tf.Mean,
+      makeMeanConfig,
+      "replaced",
+      "over leading axes (per channel): SIMD column sums, no transpose",
+    ],
+    [
+      tf.Multiply,
+      makeMultiplyConfig,
+      "replaced",
+      "a [C] vector or a scalar broadcast: one SIMD pass",
+    ],
+    [tf.Add, makeAddConfig, "replaced", "a [C] vector or a scalar broadcast: one SIMD pass"],
+    [tf.Sub, makeSubConfig, "replaced", "a [C] vector or a scalar broadcast: one SIMD pass"],
+    [
+      tf.RealDiv,
+      makeRealDivConfig,
+      "replaced",
+      "a [C] vector or a scalar broadcast: one SIMD pass",
+    ],
+    [
+      tf.FusedBatchNorm,
+      makeFusedBatchNormConfig,
+      "replaced",
+      "per-channel factors once, then one SIMD pass",
+    ],
+    [
+      tf.Identity,
+      makeIdentityConfig,
+      "replaced",
+      "the original copies; the output shares the input's data",
+    ],
+    [
+      tf.Cast,
+      makeCastConfig,
+      "replaced",
+      "same dtype: the output shares the input's data instead of a copy",
+    ],
   ];
-  for (const [name, make, why] of replacements) {
+  for (const [name, make, action, why] of ours) {
     const current = tf.getKernel(name, "wasm");
+    // A kernel resnetc adds replaces one if a later tfjs-backend-wasm has it.
+    const replacing = action === "added" && current != null && !isOurs(current);
     if (!isOurs(current)) install(make(current));
-    done.push({ kernel: name, action: "replaced", why });
+    done.push({ kernel: name, action: replacing ? "replaced" : action, why });
   }
 
   for (const name of CPU_DELEGATED_KERNELS) {
