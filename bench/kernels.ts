@@ -1,6 +1,7 @@
 // The training speed resnetc's wasm kernels give, to quote: one training step of a ResNet-20
 // (CIFAR: 32x32x3, 3 stages of 3 basic blocks, 16/32/64 filters, option-A shortcuts), batch 64,
-// built directly with tfjs-layers, on wasm (with runtime/kernels/wasm) and on cpu.
+// the net written by hand in tfjs-layers (bench/baseline.ts), on wasm (with runtime/kernels/wasm)
+// and on cpu.
 //   node --import tsx bench/kernels.ts [--steps=N] [--backends=wasm,cpu] [--cpu-batch=N] [--profile]
 // Prints images/s per backend and the wasm/cpu ratio; --profile adds wasm's slowest kernels.
 //
@@ -10,8 +11,9 @@
 // cpu hardly depends on the batch (every loop is linear in it).
 
 import * as tf from "@tensorflow/tfjs-core";
-import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../runtime/backends/index.js";
+import { logitsModel } from "../runtime/train/index.js";
+import { handResnet20 } from "./baseline.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
@@ -21,58 +23,9 @@ const STEPS = Number(flag("steps") ?? 5);
 const BACKENDS = (flag("backends") ?? "wasm,cpu").split(",");
 const PROFILE = args.includes("--profile");
 
-type ST = tfl.SymbolicTensor;
-
-/** Option-A shortcut: x[:, ::2, ::2, :] and zero channels on both sides. */
-class OptionA extends tfl.layers.Layer {
-  static className = "BenchOptionA";
-  constructor(private readonly padChannels: number) {
-    super({});
-  }
-  override computeOutputShape(shape: tfl.Shape | tfl.Shape[]): tfl.Shape {
-    const [n, h, w, c] = shape as number[];
-    return [n, Math.ceil(h / 2), Math.ceil(w / 2), c + 2 * this.padChannels];
-  }
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    const [n, h, w, c] = x.shape;
-    const sub = tf.stridedSlice(x, [0, 0, 0, 0], [n, h, w, c], [1, 2, 2, 1]);
-    return tf.pad(sub, [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-      [this.padChannels, this.padChannels],
-    ]);
-  }
-}
-
-function resnet20(): tfl.LayersModel {
-  const input = tfl.input({ shape: [32, 32, 3] });
-  const convBn = (x: ST, filters: number, strides: number, relu: boolean): ST => {
-    let y = tfl.layers
-      .conv2d({ filters, kernelSize: 3, strides, padding: "same", useBias: false })
-      .apply(x) as ST;
-    y = tfl.layers.batchNormalization({ momentum: 0.9 }).apply(y) as ST;
-    return relu ? (tfl.layers.activation({ activation: "relu" }).apply(y) as ST) : y;
-  };
-  let x = convBn(input, 16, 1, true);
-  let channels = 16;
-  for (const [stage, filters] of [16, 32, 64].entries()) {
-    for (let block = 0; block < 3; block++) {
-      const strides = stage > 0 && block === 0 ? 2 : 1;
-      const y = convBn(convBn(x, filters, strides, true), filters, 1, false);
-      const shortcut = strides === 1 ? x : (new OptionA((filters - channels) / 2).apply(x) as ST);
-      x = tfl.layers.add().apply([y, shortcut]) as ST;
-      x = tfl.layers.activation({ activation: "relu" }).apply(x) as ST;
-      channels = filters;
-    }
-  }
-  x = tfl.layers.globalAveragePooling2d({}).apply(x) as ST;
-  return tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 10 }).apply(x) as ST });
-}
-
 async function bench(backend: string, batch: number, steps: number, warmUp: boolean) {
-  const model = resnet20();
+  const model = handResnet20();
+  const logits = logitsModel(model)!;
   const xs = tf.randomNormal([batch, 32, 32, 3]);
   const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, "int32"), 10);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -83,7 +36,7 @@ async function bench(backend: string, batch: number, steps: number, warmUp: bool
         () =>
           tf.losses.softmaxCrossEntropy(
             labels,
-            model.apply(xs, { training: true }) as tf.Tensor,
+            logits.apply(xs, { training: true }) as tf.Tensor,
           ) as tf.Scalar,
         vars,
       );
