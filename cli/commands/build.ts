@@ -6,6 +6,7 @@ import { analyze } from "../../compiler/analysis.js";
 import { lower } from "../../compiler/lower.js";
 import { saveLayersModel } from "../../runtime/io/model-io.js";
 import { useBackend } from "../backend.js";
+import { modelFiles } from "../model-files.js";
 import { compileAll, type CompileFlags } from "../compile.js";
 import type { Output } from "../output.js";
 import { onlyGraph } from "../select-one.js";
@@ -23,21 +24,7 @@ export async function buildCommand(o: Output, file: string, flags: BuildFlags): 
   const model = lower(graph, { seed: flags.seed === undefined ? undefined : Number(flags.seed) });
   const a = analyze(graph);
   await saveLayersModel(model, flags.out, {
-    files: {
-      "spec.resnet": result.program.sources.get(result.program.entry) ?? "",
-      "resnetc.json":
-        JSON.stringify(
-          {
-            name: graph.name,
-            variant: graph.variant,
-            input: graph.input,
-            params: a.params,
-            multiplyAdds: a.multiplyAdds,
-          },
-          null,
-          2,
-        ) + "\n",
-    },
+    files: modelFiles(graph, result.program.sources.get(result.program.entry) ?? ""),
   });
   o.out(
     `built ${graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`}: ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds`,

@@ -21,6 +21,7 @@ import { checkpointDir, hasCheckpoint } from "../../runtime/io/checkpoint.js";
 import type { EpochMetrics } from "../../runtime/train/metrics.js";
 import { train, type ProgressMode } from "../../runtime/train/index.js";
 import { useBackend } from "../backend.js";
+import { parallelOptions, trainedModelFiles } from "../model-files.js";
 import { compileAll } from "../compile.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
 import type { Output } from "../output.js";
@@ -191,7 +192,6 @@ export async function compareCommand(
     const runDir = join(outDir, n.dir);
     const resume = Boolean(flags.resume) && (await hasCheckpoint(checkpointDir(runDir)));
     o.err(`[${i + 1}/${nets.length}] ${title(g)}${resume ? " (resuming)" : ""}`);
-    const a = analyze(g);
     const model = lower(g, { seed });
     try {
       const res = await train({
@@ -203,30 +203,8 @@ export async function compareCommand(
         resume,
         log: (l) => o.err(l),
         ...(progress ? { progress } : {}),
-        parallel: {
-          workers: split.length,
-          backend,
-          layerModules: [new URL("../../compiler/shortcut-a.js", import.meta.url).href],
-        },
-        extraModelFiles: {
-          "spec.resnet": n.specText,
-          "classes.json": JSON.stringify(data.classes) + "\n",
-          "resnetc.json":
-            JSON.stringify(
-              {
-                name: g.name,
-                variant: g.variant,
-                input: g.input,
-                params: a.params,
-                multiplyAdds: a.multiplyAdds,
-                data: data.name,
-                backend,
-                workers: split.length,
-              },
-              null,
-              2,
-            ) + "\n",
-        },
+        parallel: parallelOptions(backend, split.length),
+        extraModelFiles: trainedModelFiles(g, n.specText, data, backend, split.length),
         resumeCommand,
       });
       if (res.interrupted) {

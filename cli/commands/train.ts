@@ -15,6 +15,7 @@ import {
   train,
 } from "../../runtime/train/index.js";
 import { useBackend } from "../backend.js";
+import { parallelOptions, trainedModelFiles } from "../model-files.js";
 import { compileAll, type CompileFlags } from "../compile.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
 import type { Output } from "../output.js";
@@ -130,32 +131,9 @@ export async function trainCommand(
     seed,
     resume: Boolean(flags.resume),
     log: (l) => o.err(l),
-    parallel: {
-      workers: split.length,
-      backend,
-      // The worker threads build the model from its JSON: they need resnetc's custom layer classes.
-      layerModules: [new URL("../../compiler/shortcut-a.js", import.meta.url).href],
-    },
+    parallel: parallelOptions(backend, split.length),
     ...(progress ? { progress } : {}),
-    extraModelFiles: {
-      "spec.resnet": specText,
-      "classes.json": JSON.stringify(data.classes) + "\n",
-      "resnetc.json":
-        JSON.stringify(
-          {
-            name: graph.name,
-            variant: graph.variant,
-            input: graph.input,
-            params: a.params,
-            multiplyAdds: a.multiplyAdds,
-            data: data.name,
-            backend,
-            workers: split.length,
-          },
-          null,
-          2,
-        ) + "\n",
-    },
+    extraModelFiles: trainedModelFiles(graph, specText, data, backend, split.length),
     resumeCommand: `resnetc train ${relative(o.cwd, file) || basename(file)}${graph.variant !== null ? ` --variant ${graph.variant}` : ""} --out ${outDir} --resume`,
   });
   if (res.interrupted) {

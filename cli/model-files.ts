@@ -1,0 +1,45 @@
+// What build, train and compare write beside a model (spec.resnet, resnetc.json, classes.json),
+// and what their worker threads need to rebuild it.
+import { analyze } from "../compiler/analysis.js";
+import type { IrGraph } from "../compiler/ir.js";
+import type { ParallelOptions } from "../runtime/train/index.js";
+
+/** Modules that register resnetc's custom layer classes: worker threads build the model from its JSON. */
+const LAYER_MODULES = [new URL("../compiler/shortcut-a.js", import.meta.url).href];
+
+/** --workers for train(): `workers` threads on `backend`. */
+export function parallelOptions(backend: string, workers: number): ParallelOptions {
+  return { workers, backend, layerModules: LAYER_MODULES };
+}
+
+/** spec.resnet and resnetc.json (name, variant, input, params, multiply-adds, then `extra`). */
+export function modelFiles(
+  graph: IrGraph,
+  specText: string,
+  extra: Record<string, unknown> = {},
+): Record<string, string> {
+  const a = analyze(graph);
+  const info = {
+    name: graph.name,
+    variant: graph.variant,
+    input: graph.input,
+    params: a.params,
+    multiplyAdds: a.multiplyAdds,
+    ...extra,
+  };
+  return { "spec.resnet": specText, "resnetc.json": JSON.stringify(info, null, 2) + "\n" };
+}
+
+/** A trained model's files: modelFiles with the data, backend and workers, and classes.json. */
+export function trainedModelFiles(
+  graph: IrGraph,
+  specText: string,
+  data: { name: string; classes: string[] },
+  backend: string,
+  workers: number,
+): Record<string, string> {
+  return {
+    ...modelFiles(graph, specText, { data: data.name, backend, workers }),
+    "classes.json": JSON.stringify(data.classes) + "\n",
+  };
+}
