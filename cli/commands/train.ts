@@ -195,7 +195,10 @@ export function graphTitle(g: IrGraph): string {
 /** --workers: auto (the default) or a whole number; more than one only where it helps (wasm, cpu). */
 export function workerCount(flag: string | undefined, backend: string, batchSize: number): number {
   if (flag === undefined || flag === "auto") return autoWorkers(backend, batchSize);
-  const n = positiveNumber("--workers", flag, true)!;
+  const n = Number(flag);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new UsageError(`--workers must be auto or a positive whole number, got '${flag}'`);
+  }
   if (n > 1 && !PARALLEL_BACKENDS.includes(backend)) {
     throw new UsageError(
       `--workers ${n} applies to the ${PARALLEL_BACKENDS.join(" and ")} backends, not ${backend}`,

@@ -232,7 +232,7 @@ describe("resnetc train / eval / predict", () => {
 
   it("--workers is checked: a whole number, at most the batch, only on wasm and cpu (exit 2)", () => {
     for (const [args, message] of [
-      [["--workers", "0"], "resnetc: --workers must be a positive whole number, got '0'"],
+      [["--workers", "0"], "resnetc: --workers must be auto or a positive whole number, got '0'"],
       [["--workers", "64"], "resnetc: --workers 64 is more than the batch size 32"],
     ] as const) {
       const r = resnetc(["train", spec, ...args, "--out", join(tmp, "bad")], { env });

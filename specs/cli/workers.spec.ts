@@ -25,7 +25,7 @@ describe("--workers", () => {
 
   it("not a whole number, or more than the batch: usage errors", () => {
     expect(() => workerCount("two", "wasm", 64)).toThrow(
-      "--workers must be a positive whole number, got 'two'",
+      "--workers must be auto or a positive whole number, got 'two'",
     );
     expect(() => workerCount("65", "wasm", 64)).toThrow(
       "--workers 65 is more than the batch size 64",
