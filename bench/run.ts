@@ -8,7 +8,7 @@ import { cpus, totalmem } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { checkFile } from "../compiler/check.js";
-import { lower } from "../compiler/lower.js";
+import { lower } from "../compiler/targets/tfjs/lower.js";
 import { selectBackend } from "../runtime/backends/index.js";
 import { softmaxCrossEntropy } from "../runtime/train/loss.js";
 import { logitsModel, SgdMomentum, autoWorkers, isDecayedWeight } from "../runtime/train/index.js";
@@ -109,7 +109,7 @@ async function trainRateWorkers(
   const stepper = await parallelStepper(model, sub, shape, opt.variables(), {
     workers,
     backend,
-    layerModules: [new URL("../compiler/shortcut-a.ts", import.meta.url).href],
+    layerModules: [],
   });
   const size = shape[0] * shape[1] * shape[2];
   const data = {

@@ -1,15 +1,12 @@
 // What build, train and compare write beside a model (spec.resnet, resnetc.json, classes.json),
 // and what their worker threads need to rebuild it.
-import { analyze } from "../compiler/analysis.js";
-import type { IrGraph } from "../compiler/ir.js";
+import { analyze } from "../compiler/ir/analysis.js";
+import type { IrGraph } from "../compiler/ir/types.js";
 import type { ParallelOptions } from "../runtime/train/index.js";
 
-/** Modules that register resnetc's custom layer classes: worker threads build the model from its JSON. */
-const LAYER_MODULES = [new URL("../compiler/shortcut-a.js", import.meta.url).href];
-
-/** --workers for train(): `workers` threads on `backend`. */
+/** --workers for train(): `workers` threads on `backend` (the models use standard layers only). */
 export function parallelOptions(backend: string, workers: number): ParallelOptions {
-  return { workers, backend, layerModules: LAYER_MODULES };
+  return { workers, backend, layerModules: [] };
 }
 
 /** spec.resnet and resnetc.json (name, variant, input, params, multiply-adds, then `extra`). */

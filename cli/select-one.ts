@@ -1,14 +1,17 @@
 // Commands that act on one network (build, train, eval) need exactly one model and variant.
 import type { CheckResult } from "../compiler/check.js";
-import type { IrGraph } from "../compiler/ir.js";
+import type { IrGraph } from "../compiler/ir/types.js";
+import type { TrainRecipe } from "../compiler/recipe.js";
 import { UsageError } from "./errors.js";
 
 export function onlyGraph(
   results: CheckResult[],
   command: string,
-): { graph: IrGraph; result: CheckResult } {
-  const all = results.flatMap((r) => r.graphs.map((graph) => ({ graph, result: r })));
-  if (all.length === 1) return all[0];
+): { graph: IrGraph; recipe: TrainRecipe; result: CheckResult } {
+  const all = results.flatMap((r) =>
+    r.graphs.map((graph) => ({ graph, recipe: r.recipes.get(graph)!, result: r })),
+  );
+  if (all.length === 1) return all[0]!;
   const names = all.map(({ graph: g }) => (g.variant === null ? g.name : `${g.name} ${g.variant}`));
   throw new UsageError(
     `${command} needs one network, but the spec describes ${all.length}: ${names.join(", ")}`,

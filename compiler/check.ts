@@ -4,11 +4,13 @@ import { displayPath, sortDiagnostics, error, type Diagnostic } from "../grammar
 import { didYouMean } from "../grammar/suggest.js";
 import { expandModel, variantKeys } from "./expand.js";
 import type { ModelInstance } from "./instance.js";
-import type { IrGraph } from "./ir.js";
+import type { IrGraph } from "./ir/types.js";
 import { mergeModel } from "./model-statements.js";
 import { loadProgram, type LoadOptions, type Program } from "./program.js";
 import { runRules } from "./rules/index.js";
-import { buildGraph } from "./shapes.js";
+import { runPasses, TRAINING_PASSES } from "./passes/index.js";
+import { inferShapes } from "./passes/infer-shapes.js";
+import type { TrainRecipe } from "./recipe.js";
 
 export interface Selection {
   /** Only this model of the file (by name). */
@@ -21,19 +23,35 @@ export interface CheckResult {
   program: Program;
   instances: ModelInstance[];
   graphs: IrGraph[];
+  /** Each graph's training recipe (the spec's `train` section): the run's, not the graph's. */
+  recipes: Map<IrGraph, TrainRecipe>;
   diagnostics: Diagnostic[];
   ok: boolean;
 }
 
-export function checkFile(path: string, sel: Selection = {}, opts: LoadOptions = {}): CheckResult {
-  const program = loadProgram(path, opts);
-  return checkProgram(program, sel);
+export interface CheckOptions {
+  /** Run the IR verifier after shape inference and every pass (the specs turn it on). */
+  verify?: boolean;
 }
 
-export function checkProgram(program: Program, sel: Selection = {}): CheckResult {
+export function checkFile(
+  path: string,
+  sel: Selection = {},
+  opts: LoadOptions & CheckOptions = {},
+): CheckResult {
+  const program = loadProgram(path, opts);
+  return checkProgram(program, sel, opts);
+}
+
+export function checkProgram(
+  program: Program,
+  sel: Selection = {},
+  opts: CheckOptions = {},
+): CheckResult {
   const out: Diagnostic[] = [...program.diagnostics];
   const instances: ModelInstance[] = [];
   const graphs: IrGraph[] = [];
+  const recipes = new Map<IrGraph, TrainRecipe>();
   if (!program.syntaxErrors) {
     out.push(...runRules(program));
     let models = program.entryModels;
@@ -74,8 +92,11 @@ export function checkProgram(program: Program, sel: Selection = {}): CheckResult
         const inst = expandModel(program, merged, key, out);
         if (!inst) continue;
         instances.push(inst);
-        const g = buildGraph(inst, out);
-        if (g) graphs.push(g);
+        const g = inferShapes(inst, out);
+        if (!g) continue;
+        const done = runPasses(g, TRAINING_PASSES, { verify: opts.verify });
+        graphs.push(done);
+        recipes.set(done, inst.recipe);
       }
     }
     if (!variantFound && !out.some((d) => d.severity === "error")) {
@@ -93,7 +114,14 @@ export function checkProgram(program: Program, sel: Selection = {}): CheckResult
   const diagnostics = sortDiagnostics(mergeVariants(out));
   const ok = !diagnostics.some((d) => d.severity === "error");
   // Graphs are only handed out for a spec without errors.
-  return { program, instances: ok ? instances : [], graphs: ok ? graphs : [], diagnostics, ok };
+  return {
+    program,
+    instances: ok ? instances : [],
+    graphs: ok ? graphs : [],
+    recipes: ok ? recipes : new Map(),
+    diagnostics,
+    ok,
+  };
 }
 
 function selectionError(message: string, hint?: string): Diagnostic {

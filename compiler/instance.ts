@@ -3,7 +3,11 @@
 import type { Span } from "../grammar/ast.js";
 import type { TrainRecipe } from "./recipe.js";
 
-export type Padding = "same" | "valid" | number;
+/**
+ * What a spec asks for: `auto` (no `pad` option) is (K-1)/2 on every side for an odd window, as
+ * Caffe, PyTorch and Keras Applications pad, and TensorFlow's `same` for an even one.
+ */
+export type Padding = "auto" | "same" | "valid" | number;
 
 export type LayerSpec =
   | {

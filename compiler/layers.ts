@@ -127,6 +127,17 @@ export function parseLayer(
       const pad = p.padding();
       p.done(1);
       if (!pool) return null;
+      if (cmd.name === "maxpool" && typeof pad === "number" && pad >= Math.min(...pool)) {
+        out.push(
+          error(
+            "RN120",
+            `maxpool padding must be smaller than its ${pool.join("x")} window, got ${pad}`,
+            cmd.span,
+            "a window made only of padding has no maximum; PyTorch allows at most half the window",
+          ),
+        );
+        return null;
+      }
       return { op: cmd.name, pool, stride: stride ?? 1, pad, span };
     }
     case "global": {
@@ -322,7 +333,7 @@ class ArgReader {
 
   padding(): Padding {
     const it = this.optionValue("pad");
-    if (!it) return "same";
+    if (!it) return "auto";
     if (
       it.kind === "expr" &&
       it.expr.kind === "var" &&
@@ -332,19 +343,19 @@ class ArgReader {
     }
     if (it.kind === "expr") {
       const v = evaluate(it.expr, this.env, this.out);
-      if (v === null) return "same";
+      if (v === null) return "auto";
       if (!Number.isInteger(v) || v < 0) {
         this.report(
           "RN120",
           `padding must be 'same', 'valid' or a whole number >= 0, got ${v}`,
           it.span,
         );
-        return "same";
+        return "auto";
       }
       return v;
     }
     this.report("RN105", "pad takes 'same', 'valid' or a number", it.span);
-    return "same";
+    return "auto";
   }
 
   onOff(name: string, dflt: boolean): boolean {

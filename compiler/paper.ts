@@ -1,6 +1,6 @@
 // The figures He et al. 2015 print (Table 1 FLOPs; Table 6 parameters and test error), so that
 // `resnetc table` can show the paper's value beside the one we compute.
-import type { IrGraph } from "./ir.js";
+import type { IrGraph } from "./ir/types.js";
 
 export interface PaperFigures {
   source: string;

@@ -21,7 +21,7 @@ import { cpus, hostname } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkFile } from "../../compiler/check.js";
-import { lower } from "../../compiler/lower.js";
+import { lower } from "../../compiler/targets/tfjs/lower.js";
 import { selectBackend } from "../../runtime/backends/index.js";
 import { packageVersion, registerBundled } from "../../runtime/backends/packages.js";
 import { probeWebgpu } from "../../runtime/backends/probes.js";

@@ -4,14 +4,14 @@
 //
 // The net is ResNet-20-like: the CIFAR ResNet's three stages of basic blocks, widths 16/32/64, one
 // block each at 16x16 so that the cpu reference stays fast, option-A shortcuts through the
-// compiler's ShortcutA layer, global average pooling, dense. Two steps from the same weights and
+// option-A shortcut (1x1 average pool with the stride, zero channels appended), global average pooling, dense. Two steps from the same weights and
 // data with resnetc's softmax cross-entropy and SGD momentum: the loss of each step, every gradient
 // of the first, and every weight after the second (batch norm's moving statistics included).
 // Reads are asynchronous: tfjs-backend-webgpu cannot read GPU memory synchronously under Node.js.
 
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { ShortcutA } from "../../compiler/shortcut-a.js";
+
 import { selectBackend } from "../../runtime/backends/index.js";
 import { Rng } from "../../runtime/rng.js";
 import { softmaxCrossEntropy } from "../../runtime/train/loss.js";
@@ -65,7 +65,15 @@ export function resnetLike(): tfl.LayersModel {
     y = bn().apply(conv(c, 1).apply(y)) as ST;
     const shortcut =
       s !== 1 || c !== cin
-        ? (new ShortcutA({ stride: s, padChannels: c - cin }).apply(x) as ST)
+        ? (tfl.layers
+            .zeroPadding2d({
+              padding: [
+                [0, 0],
+                [0, c - cin],
+              ],
+              dataFormat: "channelsFirst",
+            })
+            .apply(tfl.layers.averagePooling2d({ poolSize: 1, strides: s }).apply(x)) as ST)
         : x;
     x = relu().apply(tfl.layers.add().apply([y, shortcut])) as ST;
     cin = c;

@@ -2,8 +2,8 @@
 // (model.json + weights.bin), loadable with tf.loadLayersModel in plain tfjs.
 import { statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { analyze } from "../../compiler/analysis.js";
-import { lower } from "../../compiler/lower.js";
+import { analyze } from "../../compiler/ir/analysis.js";
+import { lower } from "../../compiler/targets/tfjs/lower.js";
 import { saveLayersModel } from "../../runtime/io/model-io.js";
 import { useBackend } from "../backend.js";
 import { modelFiles } from "../model-files.js";

@@ -1,5 +1,5 @@
 // resnetc check FILE...: parse and check specs, shapes included; print every diagnostic.
-import { analyze } from "../../compiler/analysis.js";
+import { analyze } from "../../compiler/ir/analysis.js";
 import { displayPath } from "../../grammar/diagnostic.js";
 import { compileAll, type CompileFlags } from "../compile.js";
 import type { Output } from "../output.js";

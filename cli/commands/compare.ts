@@ -6,9 +6,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
-import { analyze } from "../../compiler/analysis.js";
-import type { IrGraph } from "../../compiler/ir.js";
-import { lower, modelName } from "../../compiler/lower.js";
+import { analyze } from "../../compiler/ir/analysis.js";
+import type { IrGraph } from "../../compiler/ir/types.js";
+import { lower, modelName } from "../../compiler/targets/tfjs/lower.js";
 import type { TrainRecipe } from "../../compiler/recipe.js";
 import {
   errorChartSvg,
@@ -49,6 +49,7 @@ export interface Network {
   arg: string;
   file: string;
   graph: IrGraph;
+  recipe: TrainRecipe;
   specText: string;
   /** Run directory name under --out (the model's name, e.g. mnist_plain_20). */
   dir: string;
@@ -90,6 +91,7 @@ export function compileNetworks(o: Output, args: string[]): Network[] {
       arg,
       file,
       graph,
+      recipe: result.recipes.get(graph)!,
       specText: result.program.sources.get(result.program.entry) ?? "",
       dir: k === 1 ? base : `${base}_${k}`,
     });
@@ -98,8 +100,8 @@ export function compileNetworks(o: Output, args: string[]): Network[] {
 }
 
 /** The shared recipe: the first network's train section with the flags applied. */
-export function compareRecipe(first: IrGraph, flags: CompareFlags): TrainRecipe {
-  const r = applyOverrides(first.recipe, {
+export function compareRecipe(first: TrainRecipe, flags: CompareFlags): TrainRecipe {
+  const r = applyOverrides(first, {
     ...(flags.data !== undefined ? { data: flags.data } : {}),
     ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
     ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
@@ -119,7 +121,7 @@ export async function compareCommand(
   setExit: (c: number) => void,
 ): Promise<void> {
   const nets = compileNetworks(o, args);
-  const recipe = compareRecipe(nets[0]!.graph, flags);
+  const recipe = compareRecipe(nets[0]!.recipe, flags);
   const seed = positiveNumber("--seed", flags.seed, true) ?? 1;
   const yMax = positiveNumber("--ymax", flags.ymax, false);
   const progress = flags.progress as ProgressMode | undefined;

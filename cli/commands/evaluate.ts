@@ -40,8 +40,8 @@ export interface EvalFlags extends CompileFlags {
 
 export async function evalCommand(o: Output, file: string, flags: EvalFlags): Promise<void> {
   // Here --model is the trained model's directory, not a model name of the spec.
-  const { graph } = onlyGraph(compileAll(o, [file], { variant: flags.variant }), "eval");
-  const source = flags.data ?? graph.recipe.data;
+  const { graph, recipe } = onlyGraph(compileAll(o, [file], { variant: flags.variant }), "eval");
+  const source = flags.data ?? recipe.data;
   if (!source) throw new UsageError("no data: give --data (mnist, cifar10:DIR, folder:DIR)");
   const { model, mean } = await loadTrained(o, flags.model, flags.backend);
   const shape = modelInputShape(model);

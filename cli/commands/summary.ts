@@ -1,7 +1,8 @@
 // resnetc summary FILE: every layer with its inferred output shape, parameters, multiply-adds and
 // source line, grouped by stage and block (Keras' summary, with TVM Relay's shapes-beside-code).
-import { analyze } from "../../compiler/analysis.js";
-import { shapeText, type IrGraph, type IrNode } from "../../compiler/ir.js";
+import { analyze, type NodeCounts } from "../../compiler/ir/analysis.js";
+import { padNote } from "../../compiler/ir/padding.js";
+import { shapeText, type IrGraph, type IrNode } from "../../compiler/ir/types.js";
 import { displayPath } from "../../grammar/diagnostic.js";
 import { compileAll, type CompileFlags } from "../compile.js";
 import type { Output } from "../output.js";
@@ -24,22 +25,20 @@ export function summaryCommand(o: Output, files: string[], flags: SummaryFlags):
 export function describeNode(n: IrNode): string {
   switch (n.op) {
     case "conv": {
-      const s = `${n.kernel.join("x")}, ${n.filters}${n.stride !== 1 ? `, stride ${n.stride}` : ""}${n.padding === "valid" ? ", valid" : ""}`;
+      const s = `${n.kernel.join("x")}, ${n.filters}${n.stride !== 1 ? `, stride ${n.stride}` : ""}${padNote(n.kernel, n.pad)}`;
       return n.branch === "shortcut" ? `projection ${s}` : `conv ${s}`;
     }
     case "bn":
       return "batch norm";
     case "maxpool":
     case "avgpool":
-      return `${n.op} ${n.pool.join("x")}, stride ${n.stride}`;
+      return `${n.op} ${n.pool.join("x")}, stride ${n.stride}${padNote(n.pool, n.pad)}`;
     case "globalavg":
       return "global avgpool";
     case "globalmax":
       return "global maxpool";
     case "fc":
       return `fc ${n.units}`;
-    case "zeropad":
-      return `zero pad ${n.pad}`;
     case "add":
       return "add shortcut";
     case "shortcutA":
@@ -79,8 +78,8 @@ export function summaryText(g: IrGraph, cwd: string, blocksOnly: boolean): strin
           `  ${n.block}`,
           "",
           shapeText(last.shape),
-          dash(sum(bn, "params")),
-          dash(sum(bn, "madds")),
+          dash(sum(a.nodes, bn, "params")),
+          dash(sum(a.nodes, bn, "madds")),
           source(last, cwd),
         ]);
       }
@@ -89,8 +88,8 @@ export function summaryText(g: IrGraph, cwd: string, blocksOnly: boolean): strin
         `${n.block ? "    " : "  "}${n.name}`,
         describeNode(n),
         shapeText(n.shape),
-        dash(n.params),
-        dash(n.madds),
+        dash(a.nodes[n.id]!.params),
+        dash(a.nodes[n.id]!.madds),
         source(n, cwd),
       ]);
     }
@@ -110,8 +109,8 @@ export function summaryText(g: IrGraph, cwd: string, blocksOnly: boolean): strin
   );
 }
 
-function sum(ns: IrNode[], k: "params" | "madds"): number {
-  return ns.reduce((s, n) => s + n[k], 0);
+function sum(counts: NodeCounts[], ns: IrNode[], k: "params" | "madds"): number {
+  return ns.reduce((s, n) => s + counts[n.id]![k], 0);
 }
 
 function summaryJson(g: IrGraph, cwd: string) {
@@ -131,8 +130,8 @@ function summaryJson(g: IrGraph, cwd: string) {
         group: n.group,
         block: n.block,
         output: n.shape,
-        params: n.params,
-        multiplyAdds: n.madds,
+        params: a.nodes[n.id]!.params,
+        multiplyAdds: a.nodes[n.id]!.madds,
         source: n.span
           ? { file: displayPath(n.span.file, cwd), line: n.span.line, column: n.span.col }
           : null,

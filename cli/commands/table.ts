@@ -1,7 +1,7 @@
 // resnetc table FILE...: the paper's Table 1 layout, a column per model variant, with the paper's
 // multiply-adds (or CIFAR parameters) beside ours. --json gives the stable machine form.
-import { analyze } from "../../compiler/analysis.js";
-import type { IrGraph } from "../../compiler/ir.js";
+import { analyze } from "../../compiler/ir/analysis.js";
+import type { IrGraph } from "../../compiler/ir/types.js";
 import { paperFigures } from "../../compiler/paper.js";
 import { compileAll, type CompileFlags } from "../compile.js";
 import type { Output } from "../output.js";

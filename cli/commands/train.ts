@@ -1,9 +1,9 @@
 // resnetc train FILE: compile and train in one command. Defaults come from the spec's `train`
 // section; flags override them. Checkpoints every epoch; --resume continues; Ctrl-C exits 130.
 import { basename, join, relative } from "node:path";
-import { analyze, estimateTrainingBytes, largestBatchWithin } from "../../compiler/analysis.js";
-import { lower, modelName } from "../../compiler/lower.js";
-import type { IrGraph } from "../../compiler/ir.js";
+import { analyze, estimateTrainingBytes, largestBatchWithin } from "../../compiler/ir/analysis.js";
+import { lower, modelName } from "../../compiler/targets/tfjs/lower.js";
+import type { IrGraph } from "../../compiler/ir/types.js";
 import type { TrainRecipe } from "../../compiler/recipe.js";
 import { heapLimitBytes } from "../../runtime/backends/index.js";
 import { openDataSource } from "../../runtime/data/index.js";
@@ -75,8 +75,8 @@ export async function trainCommand(
   flags: TrainFlags,
   setExit: (c: number) => void,
 ): Promise<void> {
-  const { graph, result } = onlyGraph(compileAll(o, [file], flags), "train");
-  const recipe = applyOverrides(graph.recipe, flags);
+  const { graph, recipe: specRecipe, result } = onlyGraph(compileAll(o, [file], flags), "train");
+  const recipe = applyOverrides(specRecipe, flags);
   const seed = positiveNumber("--seed", flags.seed, true) ?? 1;
   const progress = flags.progress as ProgressMode | undefined;
   if (progress !== undefined && !["bar", "lines", "none"].includes(progress))

@@ -3,8 +3,9 @@
 // block is one node for its branch F(x), an addition node, and its shortcut - identity, a projection
 // (its own node), option A's zero-padding, or none (a plain net: no addition). Runs of identical
 // consecutive blocks collapse into one node ("conv4_2 .. conv4_23 (x22)") unless `expand` is set.
-import { analyze } from "../analysis.js";
-import { shapeText, type IrGraph, type IrNode, type Shape } from "../ir.js";
+import { analyze } from "../ir/analysis.js";
+import { padNote } from "../ir/padding.js";
+import { shapeText, type IrGraph, type IrNode, type Shape } from "../ir/types.js";
 
 export type ShortcutKind = "identity" | "projection" | "zeropad" | "none";
 
@@ -79,7 +80,7 @@ export function opText(n: IrNode): string {
       return (
         `${n.kernel.join("x")} conv, ${n.filters}` +
         (n.stride !== 1 ? `, /${n.stride}` : "") +
-        (n.padding === "valid" ? ", valid" : "")
+        padNote(n.kernel, n.pad)
       );
     case "bn":
       return "BN";
@@ -94,8 +95,6 @@ export function opText(n: IrNode): string {
       return "global maxpool";
     case "fc":
       return `fc ${n.units}`;
-    case "zeropad":
-      return `zero pad ${n.pad}`;
     case "softmax":
       return "softmax";
     case "flatten":

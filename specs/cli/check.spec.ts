@@ -252,6 +252,6 @@ describe("resnetc summary", () => {
     expect(r.stdout).toMatch(
       /^ {4}conv3_1_shortcut\s+shortcut A: subsample \/2, \+16 zero channels\s+16x16x32\s+-\s+-\s+resnet\.resnet:20$/m,
     );
-    expect(r.stdout).toMatch(/^ {2}logits\s+fc 10\s+10\s+650\s+640\s+resnet\.resnet:24$/m);
+    expect(r.stdout).toMatch(/^ {2}fc\s+fc 10\s+10\s+650\s+640\s+resnet\.resnet:24$/m);
   });
 });

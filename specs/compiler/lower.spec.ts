@@ -6,9 +6,9 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyze } from "../../compiler/analysis.js";
+import { analyze } from "../../compiler/ir/analysis.js";
 import { checkFile } from "../../compiler/check.js";
-import { lower, trainableParams } from "../../compiler/lower.js";
+import { lower, trainableParams } from "../../compiler/targets/tfjs/lower.js";
 import { loadLayersModel, saveLayersModel } from "../../runtime/io/model-io.js";
 
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 // The paper's numbers, exactly: Table 1 (ImageNet) and Table 6 (CIFAR-10), from the examples.
 import { describe, expect, it } from "vitest";
-import { analyze } from "../../compiler/analysis.js";
+import { analyze } from "../../compiler/ir/analysis.js";
 import { checkFile } from "../../compiler/check.js";
-import type { IrGraph } from "../../compiler/ir.js";
+import type { IrGraph } from "../../compiler/ir/types.js";
 
 function graphs(file: string, variant?: string): IrGraph[] {
   const r = checkFile(file, variant ? { variant } : {});

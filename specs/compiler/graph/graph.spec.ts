@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkFile } from "../../../compiler/check.js";
 import { diagramOf, toDot, toMermaid, toSvg, type Diagram } from "../../../compiler/graph/index.js";
-import type { IrGraph } from "../../../compiler/ir.js";
+import type { IrGraph } from "../../../compiler/ir/types.js";
 import { allElements, byClass, deepText, parseXml } from "../../runtime/charts/xml.js";
 
 function exampleFiles(): string[] {

@@ -1,10 +1,23 @@
-// ModelInstance -> IrGraph: infers the shape after every layer and checks every residual addition.
-// Shape errors (RN201-RN206) point at the line that caused them; inference goes on after an
-// error (with the block's own output shape) so that one run reports all of them.
-import type { Span } from "../grammar/ast.js";
-import { error, type Diagnostic } from "../grammar/diagnostic.js";
-import type { BlockInstance, LayerSpec, ModelInstance } from "./instance.js";
-import { shapeText, type IrGraph, type IrGroup, type IrNode, type IrOp, type Shape } from "./ir.js";
+// The first pass, ModelInstance -> IrGraph: infers the shape after every layer, resolves every
+// padding request to per-side amounts, and checks every residual addition. Shape errors
+// (RN201-RN206) point at the line that caused them; inference goes on after an error (with the
+// block's own output shape) so that one run reports all of them.
+import type { Span } from "../../grammar/ast.js";
+import { error, type Diagnostic } from "../../grammar/diagnostic.js";
+import type { BlockInstance, LayerSpec, ModelInstance, Padding } from "../instance.js";
+import { resolvePads, windowOutput } from "../ir/padding.js";
+import {
+  shapeText,
+  type IrGraph,
+  type IrGroup,
+  type IrNode,
+  type IrOp,
+  type Pads,
+  type Shape,
+} from "../ir/types.js";
+
+/** Batch norm as PyTorch and the paper's Caffe models define it (tfjs' momentum is 1 - this). */
+export const BN = { epsilon: 1e-5, momentum: 0.1 };
 
 interface Ctx {
   nodes: IrNode[];
@@ -19,7 +32,7 @@ interface Ctx {
   blockSpan: Span | null;
 }
 
-export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | null {
+export function inferShapes(inst: ModelInstance, out: Diagnostic[]): IrGraph | null {
   const before = out.length;
   const ctx: Ctx = {
     nodes: [],
@@ -52,7 +65,7 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
     }
     if (sec.kind === "layers") {
       for (const l of sec.layers) {
-        cur = layer(ctx, l, cur, sec.group === "head" ? null : sec.group);
+        cur = layer(ctx, l, cur);
         if (l.op === "fc") logits = cur;
         g.description.push(describeLayer(l));
       }
@@ -84,9 +97,8 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
         "end the head with the classifier, e.g. `head { global avgpool; fc 1000; softmax }`",
       ),
     );
-  } else if (ctx.nodes[logits].name !== "logits") {
-    // The classifier's name is fixed so that training can find the class scores.
-    ctx.nodes[logits].name = "logits";
+  } else {
+    ctx.nodes[logits].role = "classifier";
   }
   const output = ctx.nodes.length - 1;
   const last = ctx.nodes[output];
@@ -107,12 +119,13 @@ export function buildGraph(inst: ModelInstance, out: Diagnostic[]): IrGraph | nu
   return {
     name: inst.name,
     variant: inst.variant,
+    layout: "NHWC",
     input: inst.input,
     nodes: ctx.nodes,
     groups: groups.filter((g) => g.name !== "input"),
     logits,
     output,
-    recipe: inst.recipe,
+    weights: new Map(),
   };
 }
 
@@ -123,7 +136,6 @@ function add(
   shape: Shape,
   span: Span | null,
   base: string,
-  extra: Partial<IrNode> = {},
 ): number {
   const prefix = ctx.block ?? (ctx.group === "head" || ctx.group === "input" ? "" : ctx.group);
   const key = `${prefix}/${base}`;
@@ -137,15 +149,10 @@ function add(
     name: uniqueName(ctx, name),
     inputs,
     shape,
-    params: 0,
-    state: 0,
-    madds: 0,
     span,
     group: ctx.group,
     block: ctx.block,
     branch: ctx.branch,
-    weighted: false,
-    ...extra,
   } as IrNode;
   ctx.nodes.push(node);
   return node.id;
@@ -161,21 +168,25 @@ function uniqueName(ctx: Ctx, name: string): string {
   return n;
 }
 
+/** Output size and per-side padding of a window op, or null (reported) when it cannot be. */
 function spatial(
   ctx: Ctx,
   inp: Shape,
   k: [number, number],
   stride: number,
-  pad: LayerSpec extends never ? never : "same" | "valid" | number,
+  req: Padding,
   span: Span,
   what: string,
-): Shape | null {
+): { dims: [number, number]; pads: Pads } | null {
   const [h, w] = inp;
-  const dims = [h, w].map((x, i) => {
-    if (pad === "same") return x / stride;
-    const p = pad === "valid" ? 0 : pad;
-    return Math.floor((x + 2 * p - k[i]) / stride) + 1;
-  });
+  const pads = resolvePads(req, h, w, k, stride);
+  const dims: [number, number] =
+    req === "same" || req === "auto"
+      ? [h / stride, w / stride]
+      : [
+          windowOutput(h, pads.top, pads.bottom, k[0], stride),
+          windowOutput(w, pads.left, pads.right, k[1], stride),
+        ];
   const where = ctx.block ?? ctx.group;
   const at =
     ctx.blockSpan && ctx.blockSpan.file !== span.file ? ` (${what} at ${fileLine(span)})` : "";
@@ -202,7 +213,7 @@ function spatial(
     );
     return null;
   }
-  return dims;
+  return { dims, pads };
 }
 
 function fileLine(s: Span): string {
@@ -213,97 +224,47 @@ function isFlat(s: Shape) {
   return s.length === 1;
 }
 
-function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number {
+function layer(ctx: Ctx, l: LayerSpec, x: number): number {
   const inp = ctx.nodes[x].shape;
-  const main = ctx.branch === "main";
   switch (l.op) {
     case "conv": {
       if (isFlat(inp)) return needsMap(ctx, l, x);
-      const [h, w, c] = inp;
-      let src = x;
-      let padding: "same" | "valid" = "same";
-      if (l.pad !== "same") {
-        padding = "valid";
-        if (typeof l.pad === "number" && l.pad > 0)
-          src = add(
-            ctx,
-            { op: "zeropad", pad: l.pad },
-            [x],
-            [h + 2 * l.pad, w + 2 * l.pad, c],
-            l.span,
-            "pad",
-          );
-      }
-      const dims = spatial(
-        ctx,
-        inp,
-        l.kernel,
-        l.stride,
-        l.pad,
-        l.span,
-        `conv ${l.kernel.join("x")}`,
-      );
-      const shape = dims ? [dims[0], dims[1], l.filters] : [h, w, l.filters];
-      let y = add(
-        ctx,
-        {
-          op: "conv",
-          kernel: l.kernel,
-          filters: l.filters,
-          stride: l.stride,
-          padding,
-          bias: l.bias,
-        },
-        [src],
-        shape,
-        l.span,
-        "conv",
-        {
-          params: l.kernel[0] * l.kernel[1] * c * l.filters + (l.bias ? l.filters : 0),
-          madds: shape[0] * shape[1] * l.kernel[0] * l.kernel[1] * c * l.filters,
-          weighted: main,
-        },
-      );
-      if (l.bn)
-        y = add(ctx, { op: "bn" }, [y], shape, l.span, "bn", {
-          params: 2 * l.filters,
-          state: 2 * l.filters,
-        });
+      const [h, w] = inp;
+      const what = `conv ${l.kernel.join("x")}`;
+      const sp = spatial(ctx, inp, l.kernel, l.stride, l.pad, l.span, what);
+      const shape = sp ? [sp.dims[0], sp.dims[1], l.filters] : [h, w, l.filters];
+      const pad = sp ? sp.pads : resolvePads("valid", h, w, l.kernel, l.stride);
+      const conv: IrOp = {
+        op: "conv",
+        kernel: l.kernel,
+        filters: l.filters,
+        stride: l.stride,
+        pad,
+        bias: l.bias,
+      };
+      let y = add(ctx, conv, [x], shape, l.span, "conv");
+      if (l.bn) y = add(ctx, { op: "bn", ...BN }, [y], shape, l.span, "bn");
       if (l.relu) y = add(ctx, { op: "relu" }, [y], shape, l.span, "relu");
       return y;
     }
-    case "bn": {
-      const c = inp[inp.length - 1];
-      return add(ctx, { op: "bn" }, [x], inp, l.span, "bn", { params: 2 * c, state: 2 * c });
-    }
+    case "bn":
+      return add(ctx, { op: "bn", ...BN }, [x], inp, l.span, "bn");
     case "relu":
       return add(ctx, { op: "relu" }, [x], inp, l.span, "relu");
     case "maxpool":
     case "avgpool": {
       if (isFlat(inp)) return needsMap(ctx, l, x);
-      let src = x;
-      let padding: "same" | "valid" = "same";
-      if (l.pad !== "same") {
-        padding = "valid";
-        if (typeof l.pad === "number" && l.pad > 0)
-          src = add(
-            ctx,
-            { op: "zeropad", pad: l.pad },
-            [x],
-            [inp[0] + 2 * l.pad, inp[1] + 2 * l.pad, inp[2]],
-            l.span,
-            "pad",
-          );
-      }
-      const dims = spatial(ctx, inp, l.pool, l.stride, l.pad, l.span, l.op);
-      return add(
-        ctx,
-        { op: l.op, pool: l.pool, stride: l.stride, padding },
-        [src],
-        dims ? [dims[0], dims[1], inp[2]] : inp,
-        l.span,
-        l.op === "maxpool" ? "maxpool" : "avgpool",
-      );
+      const sp = spatial(ctx, inp, l.pool, l.stride, l.pad, l.span, l.op);
+      const pad = sp ? sp.pads : resolvePads("valid", inp[0], inp[1], l.pool, l.stride);
+      const shape = sp ? [sp.dims[0], sp.dims[1], inp[2]] : inp;
+      const win = { pool: l.pool, stride: l.stride, pad };
+      // TensorFlow's `same` leaves padded cells out of the average; explicit padding counts them.
+      const sameRule = l.pad === "same" || (l.pad === "auto" && l.pool.some((k) => k % 2 === 0));
+      const op: IrOp =
+        l.op === "maxpool"
+          ? { op: "maxpool", ...win }
+          : { op: "avgpool", ...win, countPad: !sameRule };
+      return add(ctx, op, [x], shape, l.span, l.op);
     }
     case "globalavg":
     case "globalmax":
@@ -323,11 +284,7 @@ function layer(ctx: Ctx, l: LayerSpec, x: number, _group: string | null): number
         );
         return add(ctx, { op: "fc", units: l.units }, [x], [l.units], l.span, "fc");
       }
-      return add(ctx, { op: "fc", units: l.units }, [x], [l.units], l.span, "fc", {
-        params: inp[0] * l.units + l.units,
-        madds: inp[0] * l.units,
-        weighted: main,
-      });
+      return add(ctx, { op: "fc", units: l.units }, [x], [l.units], l.span, "fc");
     }
     case "softmax":
       return add(ctx, { op: "softmax" }, [x], inp, l.span, "softmax");
@@ -353,7 +310,7 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
   ctx.branch = "main";
   let y = x;
   ctx.blockSpan = b.span;
-  for (const l of b.layers) y = layer(ctx, l, y, stage);
+  for (const l of b.layers) y = layer(ctx, l, y);
   ctx.blockSpan = null;
   const outShape = ctx.nodes[y].shape;
   const where = `${stage}_${b.index}`;
@@ -401,22 +358,16 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
       } else {
         ctx.branch = "shortcut";
         const c = outShape[2];
-        const p = add(
-          ctx,
-          { op: "conv", kernel: [1, 1], filters: c, stride: s, padding: "same", bias: false },
-          [x],
-          outShape,
-          b.span,
-          "proj",
-          {
-            params: inp[2] * c,
-            madds: outShape[0] * outShape[1] * inp[2] * c,
-          },
-        );
-        sc = add(ctx, { op: "bn" }, [p], outShape, b.span, "proj_bn", {
-          params: 2 * c,
-          state: 2 * c,
-        });
+        const proj: IrOp = {
+          op: "conv",
+          kernel: [1, 1],
+          filters: c,
+          stride: s,
+          pad: resolvePads("valid", inp[0], inp[1], [1, 1], s),
+          bias: false,
+        };
+        const p = add(ctx, proj, [x], outShape, b.span, "proj");
+        sc = add(ctx, { op: "bn", ...BN }, [p], outShape, b.span, "proj_bn");
       }
     } else if (!same) {
       // identity, shapes differ

@@ -1,0 +1,127 @@
+// The IR: a typed graph of operations with inferred shapes, explicit per-side padding and a
+// recorded layout. It says what the network computes and nothing about how a target builds it:
+// no framework's layer names or padding rules, no counts stored by hand (ir/analysis.ts computes
+// them), no training recipe (that belongs to the run). Every node keeps the source span it came
+// from and the stage/block it belongs to.
+import type { Span } from "../../grammar/ast.js";
+import type { ShortcutMode } from "../instance.js";
+
+/** [h, w, c] for feature maps, [n] for flat vectors (batch left out). */
+export type Shape = number[];
+
+/** The only layout today: batch, height, width, channels. Recorded so that targets need not guess. */
+export type Layout = "NHWC";
+
+/** Zeros (or, for max pooling, cells that never win) added on each side before a window op. */
+export interface Pads {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+export type IrOp =
+  | { op: "input" }
+  | {
+      op: "conv";
+      kernel: [number, number];
+      filters: number;
+      stride: number;
+      pad: Pads;
+      bias: boolean;
+    }
+  | { op: "bn"; epsilon: number; momentum: number }
+  | { op: "relu" }
+  /** Padded cells never win the max (PyTorch's MaxPool2d, TF's `same`). */
+  | { op: "maxpool"; pool: [number, number]; stride: number; pad: Pads }
+  /** `countPad`: padded cells count in the divisor (PyTorch's count_include_pad) or not (TF's `same`). */
+  | { op: "avgpool"; pool: [number, number]; stride: number; pad: Pads; countPad: boolean }
+  | { op: "globalavg" | "globalmax" }
+  | { op: "flatten" }
+  | { op: "fc"; units: number }
+  | { op: "softmax" }
+  | { op: "add" }
+  /** Option A: x[:, ::s, ::s, :] with `padChannels` zero channels appended. */
+  | { op: "shortcutA"; stride: number; padChannels: number };
+
+export type OpName = IrOp["op"];
+
+export type IrNode = IrOp & {
+  id: number;
+  /** Unique and stable (conv3_1_conv2, conv3_1_proj): weights are bound to nodes by it. */
+  name: string;
+  inputs: number[];
+  shape: Shape;
+  span: Span | null;
+  /** Stage or layer group: conv1, conv2, ..., head. */
+  group: string;
+  /** conv3_1 for nodes inside a block, else null. */
+  block: string | null;
+  branch: "main" | "shortcut";
+  /** The classifier whose output is the class scores. */
+  role?: "classifier";
+};
+
+export interface IrGroup {
+  name: string;
+  kind: "layers" | "stage";
+  /** Number of residual blocks (0 for the stem and head). */
+  blocks: number;
+  output: Shape;
+  /** Paper-style description, e.g. "[3x3, 64; 3x3, 64] x 2" or "7x7, 64, stride 2". */
+  description: string[];
+  shortcut: ShortcutMode | null;
+  blockType: string | null;
+}
+
+/** A tensor bound to a node: `${node.name}.${slot}`. */
+export interface WeightTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/**
+ * Weight slots by op, in the IR's layout: conv `kernel` [kh, kw, in, out] (HWIO) and `bias` [out];
+ * bn `gamma`, `beta`, `mean`, `variance` [c]; fc `kernel` [in, out] and `bias` [out].
+ */
+export const WEIGHT_SLOTS = {
+  conv: ["kernel", "bias"],
+  bn: ["gamma", "beta", "mean", "variance"],
+  fc: ["kernel", "bias"],
+} as const;
+
+export type WeightSlot = (typeof WEIGHT_SLOTS)[keyof typeof WEIGHT_SLOTS][number];
+
+export interface IrGraph {
+  name: string;
+  variant: string | null;
+  layout: Layout;
+  input: [number, number, number];
+  nodes: IrNode[];
+  groups: IrGroup[];
+  /** The classifier (fc) node. */
+  logits: number;
+  output: number;
+  /** Bound weights by `${node.name}.${slot}` (absent: the target initialises them). */
+  weights: Map<string, WeightTensor>;
+}
+
+export function shapeText(s: Shape): string {
+  return s.join("x");
+}
+
+export function weightKey(node: { name: string }, slot: WeightSlot): string {
+  return `${node.name}.${slot}`;
+}
+
+export function noPads(): Pads {
+  return { top: 0, bottom: 0, left: 0, right: 0 };
+}
+
+export function padsEqual(a: Pads, b: Pads): boolean {
+  return a.top === b.top && a.bottom === b.bottom && a.left === b.left && a.right === b.right;
+}
+
+export function isZeroPads(p: Pads): boolean {
+  return p.top === 0 && p.bottom === 0 && p.left === 0 && p.right === 0;
+}
