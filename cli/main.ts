@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { checkCommand } from "./commands/check.js";
+import { registerDataCommands } from "./commands/data.js";
 import { summaryCommand } from "./commands/summary.js";
 import { tableCommand } from "./commands/table.js";
 import { BUG_REPORT, CliError, EXIT } from "./errors.js";
@@ -68,6 +69,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   registerRuntimeCommands(program, o, setExit, { variant, model });
   registerVisualCommands(program, o, setExit, { variant, model });
+  registerDataCommands(program, o);
   return program;
 }
 

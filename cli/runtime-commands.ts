@@ -29,6 +29,14 @@ export function registerRuntimeCommands(
     .addOption(opts.model())
     .addOption(backendOption())
     .option("--seed <n>", "seed of the He initialisation")
+    .addOption(
+      new Option(
+        "--target <name>",
+        "tfjs (model.json + weights.bin) | pytorch (model.py, train.py, weights.safetensors)",
+      )
+        .choices(["tfjs", "pytorch"])
+        .default("tfjs"),
+    )
     .action(async (file: string, flags) =>
       (await import("./commands/build.js")).buildCommand(o, file, flags),
     );

@@ -16,12 +16,26 @@ export interface BuildFlags extends CompileFlags {
   out: string;
   backend?: string;
   seed?: string;
+  target?: string;
 }
 
 export async function buildCommand(o: Output, file: string, flags: BuildFlags): Promise<void> {
-  const { graph, result } = onlyGraph(compileAll(o, [file], flags), "build");
+  const { graph, recipe, result } = onlyGraph(compileAll(o, [file], flags), "build");
+  const seed = flags.seed === undefined ? undefined : Number(flags.seed);
+  if (flags.target === "pytorch") {
+    const { buildPytorch } = await import("./build-pytorch.js");
+    return buildPytorch(o, {
+      file,
+      graph,
+      recipe,
+      result,
+      out: flags.out,
+      seed,
+      backend: flags.backend,
+    });
+  }
   await useBackend(o, flags.backend);
-  const model = lower(graph, { seed: flags.seed === undefined ? undefined : Number(flags.seed) });
+  const model = lower(graph, { seed });
   const a = analyze(graph);
   await saveLayersModel(model, flags.out, {
     files: modelFiles(graph, result.program.sources.get(result.program.entry) ?? ""),
