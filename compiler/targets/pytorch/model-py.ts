@@ -127,9 +127,12 @@ function topLevel(
       n.op === "globalavg" || n.op === "globalmax" ? `torch.flatten(${ref}(x), 1)` : `${ref}(x)`;
     forward.push(`        x = ${call}`);
   }
-  if (init.some((l) => l.includes('self.head["')))
-    init.unshift(
-      "        self.head = nn.ModuleDict()  # weighted layers of the head other than fc",
+  const head = init.findIndex((l) => l.includes('self.head["'));
+  if (head >= 0)
+    init.splice(
+      head,
+      0,
+      "        self.head = nn.ModuleDict()  # the head's weighted layers but fc",
     );
   return { init, forward };
 }

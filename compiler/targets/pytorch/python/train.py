@@ -186,14 +186,16 @@ def pixel_mean(data: Dataset) -> Tuple[Tensor, bool]:
     source size (arrays, before padding and cropping, as the paper), False at the output size."""
     if isinstance(data, ArrayData):
         return data.images.double().mean(0).div(255).float(), True
-    n = len(data)
+    n, (c, h, w) = len(data), NET["input"]
     count = min(n, MEAN_SAMPLE)
-    total = None
+    total, exact = None, True
     for k in range(count):
-        c, h, w = NET["input"]
-        x = centre_crop(data.view(k * n // count, None), h, w).double()
+        x = data.view(k * n // count, None)
+        exact = exact and tuple(x.shape) == (c, h, w)
+        x = centre_crop(x, h, w).double()
         total = x if total is None else total + x
-    return (total / count / 255).float(), False
+    # Images of exactly the input size (an exported MNIST) are treated as arrays are.
+    return (total / count / 255).float(), exact
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,12 +224,15 @@ def prepare(x: Tensor, idx: Tensor, mean: Optional[Tensor], at_source: bool, dra
             x = F.pad(x, (p, p, p, p))
         d = draws[idx].to(x.device)
         ry, rx = x.shape[2] - h, x.shape[3] - w
-        dy = torch.clamp((d[:, 0] * (ry + 1)).long(), max=ry)
-        dx = torch.clamp((d[:, 1] * (rx + 1)).long(), max=rx)
+        if p or aug["randomCrop"]:
+            dy = torch.clamp((d[:, 0] * (ry + 1)).long(), max=ry)
+            dx = torch.clamp((d[:, 1] * (rx + 1)).long(), max=rx)
+        else:  # flip only: the centre crop
+            dy = torch.full((len(d),), ry // 2, device=x.device)
+            dx = torch.full((len(d),), rx // 2, device=x.device)
         rows = dy[:, None] + torch.arange(h, device=x.device)
         cols = dx[:, None] + torch.arange(w, device=x.device)
-        flip = aug["flip"] and True
-        if flip:
+        if aug["flip"]:
             cols = torch.where((d[:, 2] < 0.5)[:, None], cols.flip(1), cols)
         b = torch.arange(x.shape[0], device=x.device)[:, None, None]
         x = x.permute(0, 2, 3, 1)[b, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
@@ -388,6 +393,9 @@ def save_checkpoint(run: Run, state: Dict) -> str:
 
 def evaluate(run: Run, net: nn.Module, data: Dataset, mean, at_source: bool, batch: int) -> Dict[str, Optional[float]]:
     """Loss, top-1 and top-5 error on the test split, each process taking every world-th example."""
+    if run.world > 1:  # every process evaluates with rank 0's batch-norm statistics
+        for b in net.buffers():
+            dist.broadcast(b, 0)
     net.eval()
     idx = list(range(run.rank, len(data), run.world))
     loader = DataLoader(torch.utils.data.Subset(data, idx), batch_size=batch, num_workers=run.a.loader_workers)
@@ -449,6 +457,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not os.path.exists(path):
             raise UserError(f"--resume: no checkpoint in {os.path.dirname(path)}")
         ck = torch.load(path, map_location="cpu")
+        if ck["world"] != run.world:
+            run.log(f"note: the checkpoint was made by {ck['world']} processes, this run has {run.world}; the data order from here differs")
         raw.load_state_dict(ck["model"])
         optimizer.load_state_dict(ck["optimizer"])
         schedule.state = ck["schedule"]
@@ -462,6 +472,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         run.log(f"Resuming from {path}: epoch {epoch + 1}" + (f" (from batch {batch_in_epoch + 1} of {iters_per_epoch})" if batch_in_epoch else "") + f", iteration {iteration}")
     else:
         if a.weights:
+            if not os.path.exists(a.weights):
+                raise UserError(f"--weights: {a.weights} does not exist")
             load_weights(raw, a.weights)
         mean, at_source = pixel_mean(train_set) if RECIPE["normalize"] == "per_pixel_mean" else (None, True)
         if run.rank == 0:
@@ -543,7 +555,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         m = {"epoch": epoch + 1, "iteration": iteration, "lr": partial["lr"]}
         m["trainLoss"] = partial["lossSum"] / partial["images"] if partial["images"] else float("nan")
         m["trainError"] = partial["errors"] / partial["images"] if partial["images"] else float("nan")
-        m.update(evaluate(run, net, test_set, mean, at_source, local_batch))
+        m.update(evaluate(run, raw, test_set, mean, at_source, local_batch))
         m["imagesPerSec"] = partial["images"] / partial["trainSeconds"] if partial["trainSeconds"] else 0
         m["seconds"] = partial["seconds"] + time.perf_counter() - t1
         if run.rank == 0:
