@@ -101,7 +101,16 @@ describe("the MNIST main job's trained model loads in plain tfjs", () => {
   it("resnetc train examples/mnist/resnet.resnet, a few iterations", async () => {
     const out = join(tmp, "mnist-run");
     const t = resnetc(
-      ["train", "examples/mnist/resnet.resnet", "--iterations", "4", "--workers", "1", "--out", out],
+      [
+        "train",
+        "examples/mnist/resnet.resnet",
+        "--iterations",
+        "4",
+        "--workers",
+        "1",
+        "--out",
+        out,
+      ],
       { env: { RESNETC_BACKEND: "wasm" } },
     );
     expect(t.code).toBe(0);
