@@ -34,7 +34,11 @@ export async function buildCommand(o: Output, file: string, flags: BuildFlags): 
   const weights = flags.weights === undefined ? null : await readWeights(flags.weights);
   const graph = weights === null ? spec : bindWeights(o, spec, weights);
   await useBackend(o, flags.backend);
-  const model = lower(graph, { seed: flags.seed === undefined ? undefined : Number(flags.seed) });
+  // Every weight comes from the file: no need to draw He initialisations first.
+  const model = lower(graph, {
+    seed: flags.seed === undefined ? undefined : Number(flags.seed),
+    ...(weights !== null ? { init: "zeros" as const } : {}),
+  });
   const a = analyze(graph);
   const files = modelFiles(graph, result.program.sources.get(result.program.entry) ?? "");
   if (weights !== null) files[PREPROCESS_FILE] = preprocessToJSON(IMAGENET_PREPROCESS);

@@ -65,7 +65,7 @@ async function loadImported(
   const bound = bindWeights(o, graph, await readWeights(weightsFile));
   await useBackend(o, backend);
   return {
-    model: lower(bound),
+    model: lower(bound, { init: "zeros" }), // every weight is bound: no initialisation to draw
     mean: perPixel(IMAGENET_MEAN, graph.input),
     classes: null,
     preprocess: IMAGENET_PREPROCESS,

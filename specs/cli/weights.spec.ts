@@ -6,10 +6,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import sharp from "sharp";
+import { bytesOf } from "../runtime/io/weights-helpers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { imagenetClasses } from "../../runtime/io/imagenet.js";
 import { encodeSafetensors, readSafetensors } from "../../runtime/io/safetensors.js";
+import { NO_TORCH, torchPython } from "../helpers/python.js";
 import { noStack, resnetc } from "./run.js";
 
 const FIX = resolve("specs/fixtures/torchvision");
@@ -18,11 +20,9 @@ const tmp = mkdtempSync(join(tmpdir(), "resnetc-weights-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const env = { RESNETC_BACKEND: "wasm" };
 
-const PY = "/usr/bin/python3";
-const torchMissing = (() => {
-  const r = spawnSync(PY, ["-c", "import torch, torchvision"], { encoding: "utf8" });
-  return r.status === 0 ? null : "python3-torch / python3-torchvision are not installed";
-})();
+const PY = torchPython();
+const torchMissing = PY === null;
+it.skipIf(!torchMissing)(NO_TORCH, () => {});
 
 /** PyTorch's load_state_dict(strict=True) of an exported file (strict_load.py). */
 function strictLoad(
@@ -31,7 +31,7 @@ function strictLoad(
   classes?: number,
 ): { ok: boolean; error?: string; logits: number[] } {
   const args = [fx("strict_load.py"), file, net, ...(classes ? [String(classes)] : [])];
-  const r = spawnSync(PY, args, { encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync(PY!, args, { encoding: "utf8", timeout: 300_000 });
   expect(r.status, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as { ok: boolean; error?: string; logits: number[] };
 }
@@ -43,9 +43,7 @@ async function sameTensors(file: string, reference: string, skip: (name: string)
   for (const [name, t] of b) {
     if (skip(name)) continue;
     expect(a.get(name)!.shape, name).toEqual(t.shape);
-    expect(Buffer.from(a.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(
-      true,
-    );
+    expect(bytesOf(a.get(name)!.data).equals(bytesOf(t.data)), name).toBe(true);
   }
 }
 
@@ -276,7 +274,7 @@ describe("fine-tuning: train --weights --freeze on an image folder", () => {
     const original = await readSafetensors(fx("basic.safetensors"));
     expect([...got.keys()]).toEqual([...original.keys()]);
     for (const [name, t] of original) {
-      const same = Buffer.from(got.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer));
+      const same = bytesOf(got.get(name)!.data).equals(bytesOf(t.data));
       if (frozen(name)) expect(same, name).toBe(true);
     }
     expect(got.get("layer4.0.conv1.weight")!.data).not.toEqual(
