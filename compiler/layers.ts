@@ -5,6 +5,7 @@ import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 import { evaluate, positiveInt, type Env } from "./evaluate.js";
 import type { LayerSpec, Padding } from "./instance.js";
+import { LIMIT_HINT, LIMITS } from "./limits.js";
 
 export type LayerContext = "stem" | "block" | "head";
 
@@ -349,6 +350,15 @@ class ArgReader {
           "RN120",
           `padding must be 'same', 'valid' or a whole number >= 0, got ${v}`,
           it.span,
+        );
+        return "auto";
+      }
+      if (v > LIMITS.window) {
+        this.report(
+          "RN122",
+          `padding of ${v} is over the limit of ${LIMITS.window}`,
+          it.span,
+          LIMIT_HINT,
         );
         return "auto";
       }

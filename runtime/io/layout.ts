@@ -3,24 +3,28 @@
 // [in, out] here. Both directions are exact permutations (no arithmetic), so a round trip is bit-exact.
 
 /** OIHW -> HWIO: the values of a PyTorch conv weight of shape [o, i, h, w] in tfjs order. */
-export function oihwToHwio(src: Float32Array, [o, i, h, w]: readonly number[]): Float32Array {
+export function oihwToHwio(src: Float32Array, shape: readonly number[]): Float32Array {
+  const [o, i, h, w] = shape as [number, number, number, number];
   const out = new Float32Array(src.length);
+  const io = i * o;
+  const hw = h * w;
   let k = 0;
-  for (let a = 0; a < o!; a++)
-    for (let b = 0; b < i!; b++)
-      for (let y = 0; y < h!; y++)
-        for (let x = 0; x < w!; x++) out[((y * w! + x) * i! + b) * o! + a] = src[k++]!;
+  for (let a = 0; a < o; a++)
+    for (let b = 0; b < i; b++) {
+      const base = b * o + a;
+      for (let p = 0; p < hw; p++) out[p * io + base] = src[k++]!;
+    }
   return out;
 }
 
 /** HWIO -> OIHW: a tfjs kernel of shape [h, w, i, o] in PyTorch's order. */
-export function hwioToOihw(src: Float32Array, [h, w, i, o]: readonly number[]): Float32Array {
+export function hwioToOihw(src: Float32Array, shape: readonly number[]): Float32Array {
+  const [h, w, i, o] = shape as [number, number, number, number];
   const out = new Float32Array(src.length);
+  const hw = h * w;
   let k = 0;
-  for (let y = 0; y < h!; y++)
-    for (let x = 0; x < w!; x++)
-      for (let b = 0; b < i!; b++)
-        for (let a = 0; a < o!; a++) out[((a * i! + b) * h! + y) * w! + x] = src[k++]!;
+  for (let p = 0; p < hw; p++)
+    for (let b = 0; b < i; b++) for (let a = 0; a < o; a++) out[(a * i + b) * hw + p] = src[k++]!;
   return out;
 }
 

@@ -174,7 +174,7 @@ function gather(
   for (let d = shape.length - 1, s = 1; d >= 0; s *= shape[d]!, d--) {
     if (shape[d]! > 1 && strides[d] !== s) contiguous = false;
   }
-  if (contiguous) return flat.slice(offset, offset + n);
+  if (contiguous) return flat.subarray(offset, offset + n);
   const out = new Float32Array(n);
   const idx = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < n; i++) {

@@ -39,7 +39,10 @@ export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
-/** Decodes `count` little-endian values of `dtype` starting at `offset` of `bytes` into float32. */
+/**
+ * Decodes `count` little-endian values of `dtype` starting at `offset` of `bytes` into float32. For
+ * aligned F32 data the result is a view of `bytes` (callers copy before they write).
+ */
 export function decode(
   bytes: Uint8Array,
   offset: number,
@@ -47,12 +50,13 @@ export function decode(
   dtype: Dtype,
 ): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * DTYPE_BYTES[dtype]);
+  // Aligned little-endian float32: a view of the file's bytes, no copy (100 MB files load fast).
+  if (dtype === "F32" && (bytes.byteOffset + offset) % 4 === 0 && littleEndianHost)
+    return new Float32Array(bytes.buffer, bytes.byteOffset + offset, count);
   const out = new Float32Array(count);
   switch (dtype) {
     case "F32":
-      if ((bytes.byteOffset + offset) % 4 === 0 && littleEndianHost)
-        out.set(new Float32Array(bytes.buffer, bytes.byteOffset + offset, count));
-      else for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
       break;
     case "F64":
       for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, true);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WeightsFileError } from "../../../runtime/io/errors.js";
 import { readSafetensors } from "../../../runtime/io/safetensors.js";
 import { readWeightsFile } from "../../../runtime/io/weights-file.js";
-import { fixture } from "./weights-helpers.js";
+import { bytesOf, fixture } from "./weights-helpers.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -53,7 +53,7 @@ describe("PyTorch .pth files", () => {
         const p = pth.tensors.get(name)!;
         expect(p.dtype, name).toBe(t.dtype);
         expect(p.shape, name).toEqual(t.shape);
-        expect(Buffer.from(p.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
+        expect(bytesOf(p.data).equals(bytesOf(t.data)), name).toBe(true);
       }
     }
   });

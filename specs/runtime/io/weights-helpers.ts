@@ -10,3 +10,8 @@ export const FIXTURES = path.resolve(
 export function fixture(name: string): string {
   return path.join(FIXTURES, name);
 }
+
+/** The bytes of a typed array (which may be a view into a larger buffer). */
+export function bytesOf(a: Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
