@@ -35,6 +35,8 @@ const EXAMPLES = process.env.PARITY_ONLY?.split(",") ?? [
   "examples/imagenet/plain.resnet",
   "examples/imagenet/preact.resnet",
   "examples/imagenet/shortcuts.resnet",
+  // A deep stem, uneven padding, pools of every kind, a pool inside a block, a vector batch norm.
+  "specs/compiler/targets/pytorch/fixtures/odd.resnet",
 ];
 /** torchvision's model for a resnetc network, where one is the same network. */
 const TORCHVISION: Record<string, string> = {
@@ -45,7 +47,7 @@ const TORCHVISION: Record<string, string> = {
   "resnet_v15 152": "resnet152",
 };
 /** Besides the smallest network of each example, the log-probabilities of these. */
-const ALSO_LOGPROBS = new Set(["resnet 50", "preact_resnet 50", "resnet34_c 34"]);
+const ALSO_LOGPROBS = new Set(["resnet 50", "preact_resnet 50", "resnet34_c 34", "odd_deep"]);
 
 interface Case {
   title: string;
