@@ -260,7 +260,11 @@ class Schedule:
     def step_lr(self, iteration: int) -> float:
         s = RECIPE["schedule"]
         at = iteration // max(1, self.iters_per_epoch) if s["unit"] == "epoch" else iteration
-        return RECIPE["lr"] * s["factor"] ** sum(1 for m in s["milestones"] if at >= m)
+        lr = RECIPE["lr"]
+        for m in s["milestones"]:
+            if at >= m:
+                lr *= s["factor"]
+        return lr
 
     def lr_at(self, iteration: int) -> float:
         w = RECIPE["warmup"]
