@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openMnist } from "../../runtime/data/mnist.js";
+import { Rng } from "../../runtime/rng.js";
 import { python, skipWithoutTorch, torchEnv } from "../compiler/targets/pytorch/python.js";
 import { noStack, resnetc } from "./run.js";
 
@@ -115,6 +117,35 @@ describe.skipIf(skipWithoutTorch)("the generated project under PyTorch", () => {
       "from model import build_model; net = build_model(); print(net.training, type(net).__name__)",
     ]);
     expect(m.stdout.trim()).toBe("False MnistResnet");
+  });
+
+  it("reads the exported digits as resnetc reads its MNIST: the same pixels and labels, in order", async () => {
+    const code = [
+      "import sys, json",
+      "sys.path.insert(0, '.'); sys.argv = ['train.py']",
+      "import train",
+      `tr, te, classes = train.open_data('folder:${join(dir, "digits")}')`,
+      "items = [tr[i] for i in range(len(tr))]",
+      `open('${join(dir, "pixels.bin")}', 'wb').write(b''.join(x.numpy().tobytes() for x, _, _ in items))`,
+      "print(json.dumps({'classes': classes, 'labels': [y for _, y, _ in items], 'test': len(te)}))",
+    ].join("\n");
+    const r = py(["-c", code]);
+    expect(r.stderr).toBe("");
+    const got = JSON.parse(r.stdout) as { classes: string[]; labels: number[]; test: number };
+    const mnist = await openMnist();
+    const pixels = new Uint8Array(mnist.train.size * 784);
+    const labels: number[] = [];
+    const opts = { batchSize: 1000, shuffle: false, augment: null, rng: new Rng(1), mean: null };
+    for await (const b of mnist.train.batches(opts)) {
+      pixels.set(
+        Uint8Array.from(b.x, (v) => Math.round(v * 255)),
+        labels.length * 784,
+      );
+      labels.push(...b.y);
+    }
+    expect([got.classes, got.test]).toEqual([mnist.classes, mnist.test.size]);
+    expect(got.labels).toEqual(labels);
+    expect(Buffer.compare(readFileSync(join(dir, "pixels.bin")), Buffer.from(pixels))).toBe(0);
   });
 
   it("trains on 2 processes, is killed mid-epoch, resumes from its checkpoint; resnetc plot reads it", async () => {
