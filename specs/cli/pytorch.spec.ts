@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openMnist } from "../../runtime/data/mnist.js";
+import { readSafetensors } from "../../runtime/io/safetensors.js";
 import { Rng } from "../../runtime/rng.js";
 import { python, skipWithoutTorch, torchEnv } from "../compiler/targets/pytorch/python.js";
 import { noStack, resnetc } from "./run.js";
@@ -52,6 +53,31 @@ describe("resnetc build --target pytorch", () => {
     expect(readFileSync(join(out, "weights.safetensors")).length).toBeGreaterThan(
       4 * (75002 + 224),
     );
+  });
+
+  it("writes the tfjs build's initial weights (same seed) under torchvision's names", async () => {
+    const tfjs = join(dir, "tfjs");
+    expect(resnetc(["build", "examples/mnist/resnet.resnet", "-o", tfjs, "--seed", "1"]).code).toBe(
+      0,
+    );
+    expect(resnetc(["export", tfjs, "-o", join(dir, "tfjs.safetensors")]).code).toBe(0);
+    const want = await readSafetensors(join(dir, "tfjs.safetensors"));
+    const got = await readSafetensors(join(dir, "mn", "weights.safetensors"));
+    expect([...got.keys()]).toEqual([...want.keys()]);
+    for (const [name, t] of want) expect([name, got.get(name)!.data]).toEqual([name, t.data]);
+    const other = resnetc([
+      "build",
+      "examples/mnist/resnet.resnet",
+      "--target",
+      "pytorch",
+      "-o",
+      join(dir, "mn2"),
+      "--seed",
+      "2",
+    ]);
+    expect(other.code).toBe(0);
+    const seed2 = await readSafetensors(join(dir, "mn2", "weights.safetensors"));
+    expect(seed2.get("conv1.weight")!.data).not.toEqual(got.get("conv1.weight")!.data);
   });
 
   it("refuses an unknown target with a usage error", () => {
