@@ -34,6 +34,8 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Run the IR verifier after shape inference and every pass (the specs turn it on). */
   verify?: boolean;
+  /** Stops the check between networks (an editor cancelling a stale request): throws its reason. */
+  signal?: AbortSignal;
 }
 
 export function checkFile(
@@ -72,7 +74,7 @@ export function checkProgram(
       if (!m)
         out.push(
           selectionError(
-            `no model '${sel.model}' in ${displayPath(program.entry, process.cwd())}`,
+            `no model '${sel.model}' in ${displayPath(program.entry, program.cwd)}`,
             didYouMean(
               sel.model,
               models.map((x) => x.name),
@@ -84,12 +86,13 @@ export function checkProgram(
     let variantFound = sel.variant === undefined;
     const allKeys = new Set<string>();
     for (const decl of models) {
-      const merged = mergeModel(decl, program.models, out);
+      const merged = mergeModel(decl, program.models, out, program.cwd);
       if (!merged) continue;
       const keys = variantKeys(merged, out);
       keys.forEach((k) => k !== null && allKeys.add(k));
       for (const key of keys) {
         if (sel.variant !== undefined && key !== sel.variant) continue;
+        opts.signal?.throwIfAborted();
         variantFound = true;
         const inst = expandModel(program, merged, key, out);
         if (!inst) continue;

@@ -1,6 +1,7 @@
 // The layers a stem, block or head may contain, and how a command's arguments become a LayerSpec.
 // `conv` is the paper's unit: convolution, then BN, then ReLU, unless `bn none` / `relu none`.
 import type { Arg, Command, Item, Span } from "../grammar/ast.js";
+import type { Code } from "../grammar/codes.js";
 import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 import { evaluate, positiveInt, type Env } from "./evaluate.js";
@@ -219,7 +220,7 @@ class ArgReader {
     }
   }
 
-  private report(code: string, msg: string, span: Span, hint?: string) {
+  private report(code: Code, msg: string, span: Span, hint?: string) {
     this.failed = true;
     this.out.push(error(code, msg, span, hint));
   }

@@ -18,13 +18,14 @@ import {
 import { withClasses } from "../../runtime/io/torchvision.js";
 import {
   PARALLEL_BACKENDS,
-  type ProgressMode,
   autoWorkers,
   freezeLayers,
   shares,
   train,
 } from "../../runtime/train/index.js";
 import { useBackend } from "../backend.js";
+import { interruptOnSigint } from "../interrupt.js";
+import { createProgress, defaultProgressMode, type ProgressMode } from "../progress.js";
 import { parallelOptions, trainedModelFiles } from "../model-files.js";
 import { compileAll, type CompileFlags } from "../compile.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
@@ -167,6 +168,8 @@ export async function trainCommand(
     flags.freeze !== undefined ? ` --freeze ${flags.freeze}` : "",
     flags.data !== undefined ? ` --data ${flags.data}` : "",
   ].join("");
+  const log = (l: string) => o.err(l);
+  const interrupt = interruptOnSigint(log);
   const res = await train({
     model,
     data: weights === null ? data : imagenetNormalised(data),
@@ -174,12 +177,13 @@ export async function trainCommand(
     outDir,
     seed,
     resume: Boolean(flags.resume),
-    log: (l) => o.err(l),
+    log,
+    signal: interrupt.signal,
     parallel: parallelOptions(backend, split.length),
-    ...(progress ? { progress } : {}),
+    progress: createProgress(progress ?? defaultProgressMode(), log),
     extraModelFiles: modelFiles,
     resumeCommand: `resnetc train ${relative(o.cwd, file) || basename(file)}${again} --out ${outDir} --resume`,
-  });
+  }).finally(() => interrupt.dispose());
   if (res.interrupted) {
     setExit(EXIT.interrupted);
     return;

@@ -50,7 +50,6 @@ async function trainFrozen(workers: number) {
     seed: 1,
     resume: false,
     log: () => {},
-    progress: "none",
     ...(workers > 1 ? { parallel: { workers, backend: "cpu", layerModules: [] } } : {}),
   });
   return { before, after: byLayer(model), model };
