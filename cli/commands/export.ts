@@ -31,7 +31,7 @@ export async function exportCommand(o: Output, dir: string, flags: ExportFlags):
   const info = readInfo(dir);
   const spec = flags.spec ?? join(dir, "spec.resnet");
   const sel = { model: info.name, ...(info.variant !== null ? { variant: info.variant } : {}) };
-  let { graph } = onlyGraph(compileAll(o, [spec], sel), "export");
+  let { graph } = onlyGraph(compileSpec(o, spec, sel, flags.spec === undefined), "export");
   await useBackend(o, flags.backend);
   const model = await loadLayersModel(dir);
   const units = model.getLayer("logits").outputShape.at(-1);
@@ -42,6 +42,24 @@ export async function exportCommand(o: Output, dir: string, flags: ExportFlags):
   o.out(
     `exported ${int(tensors.length)} tensors of ${title(graph)} to ${relative(o.cwd, flags.out) || flags.out} (${int(statSync(flags.out).size)} bytes)`,
   );
+}
+
+function compileSpec(
+  o: Output,
+  spec: string,
+  sel: { model: string; variant?: string },
+  copy: boolean,
+): ReturnType<typeof compileAll> {
+  try {
+    return compileAll(o, [spec], sel);
+  } catch (err) {
+    if (!(err instanceof CliError) || !copy) throw err;
+    throw new CliError(
+      `cannot compile ${spec}, the copy of the spec the model was built from`,
+      EXIT.user,
+      "when the spec `use`s other files, pass the original with --spec FILE",
+    );
+  }
 }
 
 function readInfo(dir: string): { name: string; variant: string | null } {

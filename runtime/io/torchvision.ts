@@ -189,10 +189,11 @@ export function torchStateDict(
   weights: ReadonlyMap<string, WeightTensor>,
 ): WriteTensor[] {
   const out: WriteTensor[] = [];
+  const paths = torchNames(g);
   let last: IrNode | null = null;
   const counter = (): void => {
     if (last?.op !== "bn") return;
-    const p = torchNames(g).get(last.id)!;
+    const p = paths.get(last.id)!;
     out.push({
       name: `${p}.num_batches_tracked`,
       dtype: "I64",

@@ -31,7 +31,7 @@ export async function readWeightsFile(file: string): Promise<WeightsFile> {
   if (isZip(bytes)) {
     return { file, format: "pth", tensors: stripPrefix(stateDict(parsePth(bytes, file), file)) };
   }
-  if (bytes[0] === 0x80 && bytes.length > 1 && bytes[1]! <= 5) {
+  if (isLegacyTorch(bytes)) {
     throw new WeightsFileError(
       `${file} is in PyTorch's legacy format (before 1.6), which resnetc does not read; re-save it with torch.save(state_dict, "${file}") in PyTorch 1.6 or later, or convert it to safetensors`,
       file,
@@ -71,4 +71,13 @@ function stripPrefix(t: TensorMap): TensorMap {
   const names = [...t.keys()];
   if (names.length === 0 || !names.every((n) => n.startsWith("module."))) return t;
   return new Map([...t].map(([k, v]) => [k.slice("module.".length), v]));
+}
+
+/** PyTorch's legacy format starts with a pickled magic number: PROTO 2, LONG1 0x1950a86a20f9469cfc6c. */
+const LEGACY_MAGIC = [
+  0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+];
+
+function isLegacyTorch(bytes: Uint8Array): boolean {
+  return bytes.length >= LEGACY_MAGIC.length && LEGACY_MAGIC.every((b, i) => bytes[i] === b);
 }

@@ -7,7 +7,7 @@ import { unzipSync, zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { WeightsFileError } from "../../../runtime/io/errors.js";
-import { readSafetensors } from "../../../runtime/io/safetensors.js";
+import { encodeSafetensors, readSafetensors } from "../../../runtime/io/safetensors.js";
 import { readWeightsFile } from "../../../runtime/io/weights-file.js";
 import { bytesOf, fixture } from "./weights-helpers.js";
 
@@ -133,6 +133,19 @@ describe("PyTorch .pth files", () => {
     expect(await rejection(path.join(dir, "none.pth"))).toBe(
       `cannot read the weights ${path.join(dir, "none.pth")}: no such file`,
     );
+  });
+
+  it("do not take a safetensors file whose header length starts with byte 0x80 for the legacy format", async () => {
+    const t = [{ name: "a", dtype: "F32" as const, shape: [1], data: Float32Array.of(2) }];
+    let pad = "";
+    let bytes = encodeSafetensors(t, { pad });
+    while (bytes[0] !== 0x80) bytes = encodeSafetensors(t, { pad: (pad += "x") });
+    expect([bytes[0], bytes[1]]).toEqual([0x80, 0x00]);
+    const p = path.join(dir, "x80.safetensors");
+    await fsp.writeFile(p, bytes);
+    const w = await readWeightsFile(p);
+    expect(w.format).toBe("safetensors");
+    expect(Array.from(w.tensors.get("a")!.data)).toEqual([2]);
   });
 
   it("refuse a pickle that holds no state dict", async () => {

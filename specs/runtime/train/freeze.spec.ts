@@ -8,7 +8,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { freezeLayers } from "../../../runtime/train/freeze.js";
-import { NO_PROGRESS } from "../../../runtime/train/progress.js";
 import { train } from "../../../runtime/train/train.js";
 import { memoryData, recipe, tinyNet, useCpu } from "./helpers.js";
 
@@ -51,7 +50,6 @@ async function trainFrozen(workers: number) {
     seed: 1,
     resume: false,
     log: () => {},
-    progress: NO_PROGRESS,
     ...(workers > 1 ? { parallel: { workers, backend: "cpu", layerModules: [] } } : {}),
   });
   return { before, after: byLayer(model), model };
