@@ -1,7 +1,7 @@
 // Model + variant -> ModelInstance: evaluates the variant's bindings, expands `stages` ranges and
 // block calls, parses every layer. Reports name and number errors (RN101-RN121).
 import {
-  exprText,
+  printExpr,
   type BlockDecl,
   type BlockRef,
   type CallArg,
@@ -233,7 +233,7 @@ export function expandModel(
         let mode = modelShortcut;
         if (shortcuts) {
           const e = shortcuts.values[i];
-          mode = modeOf(e.kind === "var" ? e.name : exprText(e));
+          mode = modeOf(e.kind === "var" ? e.name : printExpr(e));
         }
         if (count === null || width === null || stride === null) continue;
         const firstArgs: CallArg[] = [

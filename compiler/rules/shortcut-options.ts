@@ -1,6 +1,6 @@
 // `shortcut X` and `shortcuts [...]` name an option resnetc has (RN109): A, B, C (either case),
 // identity or none.
-import { exprText, type Expr, type Span } from "../../grammar/ast.js";
+import { printExpr, type Expr, type Span } from "../../grammar/ast.js";
 import { error } from "../../grammar/diagnostic.js";
 import { shortcutMode } from "../instance.js";
 import type { Rule } from "./rule.js";
@@ -16,7 +16,7 @@ export const shortcutOptions: Rule = {
       if (shortcutMode(value) === null)
         ctx.report(error("RN109", `unknown shortcut option '${value}'`, span, SHORTCUT_HINT));
     };
-    const text = (e: Expr) => (e.kind === "var" ? e.name : exprText(e));
+    const text = (e: Expr) => (e.kind === "var" ? e.name : printExpr(e));
     return {
       statement(s) {
         if (s.kind === "shortcut") check(s.value, s.valueSpan);
