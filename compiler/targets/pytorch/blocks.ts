@@ -5,7 +5,7 @@
 // `BasicBlock(64, 128, stride=2, downsample=...)`, torchvision style. The shortcut's modules are
 // built by the caller and passed in as `downsample` (so they are named `downsample.0/.1`).
 import type { IrGraph, IrNode } from "../../ir/types.js";
-import { moduleExpr, plainAttr, pyNum, type Helper } from "./modules.js";
+import { moduleExpr, plainAttr, type Helper } from "./modules.js";
 import { spanNote } from "./source.js";
 
 export interface BlockInstance {
@@ -57,7 +57,7 @@ export function blockInstances(g: IrGraph): BlockInstance[] {
   return [...byName.values()];
 }
 
-function template(g: IrGraph, b: BlockInstance): Template {
+function template(b: BlockInstance): Template {
   const inBlock = new Set(b.nodes.map((n) => n.id));
   const main = b.nodes.filter((n) => n.branch === "main");
   const addAt = main.findIndex((n) => n.op === "add");
@@ -78,7 +78,6 @@ function template(g: IrGraph, b: BlockInstance): Template {
     else if (n.op === "fc") channels.set(n.id, String(n.units));
     else channels.set(n.id, inExpr(n.inputs[0]!));
   }
-  void g;
   return { pre, add, post, shortcut, src, planes, channels };
 }
 
@@ -115,7 +114,7 @@ export function blockClasses(g: IrGraph, blocks: BlockInstance[]): BlockClass[] 
   const stages = g.groups.filter((x) => x.kind === "stage");
   const groups = new Map<string, { type: string; items: BlockInstance[] }>();
   for (const b of blocks) {
-    const t = template(g, b);
+    const t = template(b);
     const type = stages[b.stage]?.blockType ?? "block";
     const key = `${type}|${signature(t, b, false)}`;
     const entry = groups.get(key) ?? { type, items: [] };
@@ -124,7 +123,7 @@ export function blockClasses(g: IrGraph, blocks: BlockInstance[]): BlockClass[] 
   }
   const out: BlockClass[] = [];
   for (const [key, { type, items }] of groups) {
-    const pre = (b: BlockInstance) => template(g, b).pre;
+    const pre = (b: BlockInstance) => template(b).pre;
     const strideAt = pre(items[0]!)
       .map((_, i) => i)
       .filter((i) => items.some((b) => strideOf(pre(b)[i]!) > 1));
@@ -138,7 +137,7 @@ export function blockClasses(g: IrGraph, blocks: BlockInstance[]): BlockClass[] 
       // Strides that do not follow one `stride` argument: one class per stride pattern.
       const byStrides = new Map<string, BlockInstance[]>();
       for (const b of items) {
-        const k = `${key}|${signature(template(g, b), b, true)}`;
+        const k = `${key}|${signature(template(b), b, true)}`;
         byStrides.set(k, [...(byStrides.get(k) ?? []), b]);
       }
       for (const [k, bs] of byStrides) out.push(makeClass(g, type, k, [], bs));
@@ -160,7 +159,7 @@ function makeClass(
   strideAt: number[],
   instances: BlockInstance[],
 ): BlockClass {
-  const hasDownsample = instances.some((b) => template(g, b).shortcut.length > 0);
+  const hasDownsample = instances.some((b) => template(b).shortcut.length > 0);
   return { name: className(type), type, signature, strideAt, hasDownsample, instances };
 }
 
@@ -188,7 +187,7 @@ export function blockClassSource(
   helpers: Set<Helper>,
 ): string {
   const b = c.instances[0]!;
-  const t = template(g, b);
+  const t = template(b);
   const prefix = `layer${b.stage + 1}.${b.index}.`;
   const attrs = attributeNames(t, names, prefix);
   const reluSafe = inplaceSafe(t, b);
@@ -201,7 +200,7 @@ export function blockClassSource(
     declared.add(attr);
     const cin = n.inputs[0] === b.input ? "inplanes" : t.channels.get(n.inputs[0]!)!;
     const stride = c.strideAt.includes(i) ? "stride" : String(strideOf(n));
-    const m = moduleExpr(n, cin, t.channels.get(n.id)!, stride, []);
+    const m = moduleExpr(n, cin, t.channels.get(n.id)!, stride);
     if (!m) continue;
     if (m.helper) helpers.add(m.helper);
     const code = n.op === "relu" && !reluSafe ? "nn.ReLU()" : m.code;
@@ -327,7 +326,7 @@ export function instanceCall(
   b: BlockInstance,
   helpers: Set<Helper>,
 ): string {
-  const t = template(g, b);
+  const t = template(b);
   const inShape = g.nodes[b.input]!.shape;
   const args = [String(inShape[inShape.length - 1])];
   if (t.planes !== null) args.push(String(t.planes));
@@ -339,7 +338,7 @@ export function instanceCall(
     const mods = t.shortcut.map((n) => {
       const cin = g.nodes[n.inputs[0]!]!.shape.at(-1)!;
       const cout = n.op === "conv" ? n.filters : n.shape.at(-1)!;
-      const m = moduleExpr(n, String(cin), String(cout), String(strideOf(n)), []);
+      const m = moduleExpr(n, String(cin), String(cout), String(strideOf(n)));
       if (!m) throw new Error(`internal: ${n.name}: no module for ${n.op} in a shortcut`);
       if (m.helper) helpers.add(m.helper);
       return m.code;
@@ -348,6 +347,5 @@ export function instanceCall(
       `downsample=${mods.length === 1 && t.shortcut[0]!.op === "shortcutA" ? mods[0] : `nn.Sequential(${mods.join(", ")})`}`,
     );
   }
-  void pyNum;
   return `${c.name}(${args.join(", ")})`;
 }

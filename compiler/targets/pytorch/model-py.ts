@@ -117,7 +117,7 @@ function topLevel(
       declared.add(attr);
       const cin = String(g.nodes[n.inputs[0]!]!.shape.at(-1));
       const cout = n.op === "conv" ? String(n.filters) : cin;
-      const m = moduleExpr(n, cin, cout, String(strideOf(n)), []);
+      const m = moduleExpr(n, cin, cout, String(strideOf(n)));
       if (!m) throw new Error(`internal: ${n.name}: no module for ${n.op}`);
       if (m.helper) helpers.add(m.helper);
       init.push(`        self.${attr.replace(/^head\.(.*)$/, 'head["$1"]')} = ${m.code}${comment}`);
@@ -198,7 +198,7 @@ function deepStemInit(g: IrGraph, stem: Set<number>, helpers: Set<Helper>): stri
   for (const n of items) {
     const cin = String(g.nodes[n.inputs[0]!]!.shape.at(-1));
     const cout = n.op === "conv" ? String(n.filters) : cin;
-    const m = moduleExpr(n, cin, cout, String(strideOf(n)), []);
+    const m = moduleExpr(n, cin, cout, String(strideOf(n)));
     if (!m) throw new Error(`internal: ${n.name}: ${n.op} in a deep stem`);
     if (m.helper) helpers.add(m.helper);
     const note = spanNote(n.span);
