@@ -143,6 +143,10 @@ describe.skipIf(skipWithoutTorch)("the generated project under PyTorch", () => {
       "from model import build_model; net = build_model(); print(net.training, type(net).__name__)",
     ]);
     expect(m.stdout.trim()).toBe("False MnistResnet");
+    // resnetc export's state dict (of the tfjs build above) loads with every tensor in place.
+    const tfjs = join(dir, "tfjs.safetensors");
+    const e = py(["-c", `from model import build_model; build_model('${tfjs}'); print('ok')`]);
+    expect([e.stderr, e.stdout.trim()]).toEqual(["", "ok"]);
   });
 
   it("reads the exported digits as resnetc reads its MNIST: the same pixels and labels, in order", async () => {
@@ -224,6 +228,19 @@ describe.skipIf(skipWithoutTorch)("the generated project under PyTorch", () => {
     expect(firstLoss).toBeGreaterThan(2);
     expect(m.trainLoss).toBeLessThan(firstLoss - 0.2);
     expect(existsSync(join(run, "model", "weights.safetensors"))).toBe(true);
+
+    // The trained weights import back into resnetc (strict: every tensor named and shaped).
+    const back = resnetc([
+      "eval",
+      "examples/mnist/resnet.resnet",
+      "--weights",
+      join(run, "model", "weights.safetensors"),
+      "--data",
+      "mnist",
+    ]);
+    expect(back.stderr).not.toContain("error:");
+    expect(back.code).toBe(0);
+    expect(back.stdout).toContain("mnist test (1000 examples): top-1 error");
 
     const plot = resnetc(["plot", run, "-o", join(dir, "chart.svg")]);
     expect(plot.code).toBe(0);
