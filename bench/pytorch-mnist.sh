@@ -10,8 +10,8 @@ PY=$(for p in /usr/bin/python3 python3; do $p -c 'import torch' 2>/dev/null && e
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
-node bin/resnetc.js build examples/mnist/resnet.resnet --target pytorch -o "$W/mn" --seed 1 >/dev/null
-node bin/resnetc.js data export mnist "$W/digits" >/dev/null
+node bin/resnetc.js build examples/mnist/resnet.resnet --target pytorch -o "$W/mn" --seed 1 >/dev/null 2>&1
+node bin/resnetc.js data export mnist "$W/digits" >/dev/null 2>&1
 node bin/resnetc.js train examples/mnist/resnet.resnet --epochs "$EPOCHS" --seed 1 --out "$W/resnetc" --progress none >/dev/null 2>&1
 # PyTorch without the OpenBLAS overrides some machines set (they slow its kernels).
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" "$W/mn/train.py" --data "folder:$W/digits" \
