@@ -43,6 +43,8 @@ export interface LoadOptions {
   text?: string;
   /** Leave the prelude out (tests of the prelude itself). */
   noPrelude?: boolean;
+  /** Reads a `use`-imported file (editors: open, unsaved buffers win over disk); default: from disk. */
+  readFile?: (path: string) => string;
 }
 
 export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program {
@@ -85,7 +87,7 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
     if (prog.files.has(path)) return;
     if (text === null) {
       try {
-        text = readFileSync(path, "utf8");
+        text = opts.readFile ? opts.readFile(path) : readFileSync(path, "utf8");
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const reason =
