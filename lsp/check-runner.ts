@@ -1,12 +1,15 @@
 // Runs checks one at a time on a worker thread with a time and memory limit. A check that runs
 // past the limit is stopped (the worker is terminated and a fresh one started): the caller gets
-// `timedOut` and the server carries on.
+// `stopped` and the server carries on.
 import { Worker } from "node:worker_threads";
 import type { CheckFacts, Overlays } from "./compiler-adapter.js";
 import type { CheckRequest } from "./check-worker.js";
 
 export type CheckOutcome =
-  { kind: "ok"; facts: CheckFacts } | { kind: "timedOut" } | { kind: "failed"; error: string };
+  | { kind: "ok"; facts: CheckFacts }
+  /** Stopped at the time or memory limit: a runaway spec, not a bug. */
+  | { kind: "stopped"; reason: string }
+  | { kind: "failed"; error: string };
 
 interface Job {
   req: CheckRequest;
@@ -21,6 +24,8 @@ export interface RunnerOptions {
 
 export class CheckRunner {
   private worker: Worker | null = null;
+  /** The worker has loaded the compiler (its start-up is not counted against a check's time). */
+  private ready = false;
   private queue: Job[] = [];
   private current: Job | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -35,6 +40,11 @@ export class CheckRunner {
     });
   }
 
+  /** Starts the worker now, so that the first check does not wait for it to load. */
+  warmUp(): void {
+    this.ensureWorker();
+  }
+
   dispose(): void {
     void this.worker?.terminate();
     this.worker = null;
@@ -42,12 +52,14 @@ export class CheckRunner {
 
   private pump(): void {
     if (this.current || this.queue.length === 0) return;
+    const w = this.ensureWorker();
+    if (!this.ready) return; // pumped again when the worker says it is ready
     const job = (this.current = this.queue.shift()!);
     this.timer = setTimeout(
-      () => this.finish(job, { kind: "timedOut" }, true),
+      () => this.finish(job, { kind: "stopped", reason: `after ${this.opts.timeoutMs} ms` }, true),
       this.opts.timeoutMs,
     );
-    this.ensureWorker().postMessage(job.req);
+    w.postMessage(job.req);
   }
 
   private finish(job: Job, outcome: CheckOutcome, restart: boolean): void {
@@ -56,6 +68,7 @@ export class CheckRunner {
     this.current = null;
     if (restart) this.dispose();
     job.resolve(outcome);
+    if (restart) this.ensureWorker(); // warm up the next one now
     this.pump();
   }
 
@@ -66,7 +79,14 @@ export class CheckRunner {
     const w = new Worker(file, {
       resourceLimits: { maxOldGenerationSizeMb: this.opts.maxHeapMb ?? 2048 },
     });
-    w.on("message", (m: { id: number; facts?: CheckFacts; error?: string }) => {
+    this.ready = false;
+    w.on("message", (m: { id: number; facts?: CheckFacts; error?: string; ready?: boolean }) => {
+      if (this.worker !== w) return;
+      if (m.ready) {
+        this.ready = true;
+        this.pump();
+        return;
+      }
       const job = this.current;
       if (!job || job.req.id !== m.id) return;
       this.finish(
@@ -75,13 +95,23 @@ export class CheckRunner {
         false,
       );
     });
-    const died = (why: string) => {
+    const died = (outcome: CheckOutcome) => {
       if (this.worker !== w) return;
       this.worker = null;
-      if (this.current) this.finish(this.current, { kind: "failed", error: why }, false);
+      if (this.current) return this.finish(this.current, outcome, false);
+      // It died loading: fail what waits rather than restart it in a loop.
+      for (const job of this.queue.splice(0)) job.resolve(outcome);
     };
-    w.on("error", (e) => died(`the check worker failed: ${e.message}`));
-    w.on("exit", (code) => died(`the check worker exited (${code})`));
+    w.on("error", (e: Error & { code?: string }) =>
+      died(
+        e.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? { kind: "stopped", reason: `at the memory limit (${this.opts.maxHeapMb ?? 2048} MB)` }
+          : { kind: "failed", error: `the check worker failed: ${e.stack ?? e.message}` },
+      ),
+    );
+    w.on("exit", (code) =>
+      died({ kind: "failed", error: `the check worker exited with code ${code}` }),
+    );
     w.unref();
     this.worker = w;
     return w;

@@ -10,6 +10,9 @@ export interface CheckRequest {
   overlays: [string, string][];
 }
 
+// Loaded: checks may start (the runner's clock for a check starts here, not at thread start).
+parentPort?.postMessage({ ready: true });
+
 parentPort?.on("message", (req: CheckRequest) => {
   try {
     const facts = checkText(req.path, req.text, new Map(req.overlays));

@@ -37,6 +37,7 @@ export class Session {
     readonly opts: SessionOptions,
   ) {
     this.runner = new CheckRunner({ timeoutMs: opts.checkTimeoutMs });
+    this.runner.warmUp();
   }
 
   /** Open buffers by path, for `use` imports. */
@@ -133,19 +134,10 @@ export class Session {
     this.snapshots.set(uri, snap);
     const texts = this.texts(facts);
     const diagnostics = lspDiagnostics(path, this.safeAst(uri), facts.diagnostics, texts);
-    if (outcome.kind === "timedOut") diagnostics.push(this.timeoutDiagnostic());
+    if (outcome.kind === "stopped") diagnostics.push(stoppedDiagnostic(outcome.reason));
     await this.connection.sendDiagnostics({ uri, version, diagnostics });
     this.settle(uri, snap);
     if (edited) this.recheckDependents(path, uri);
-  }
-
-  private timeoutDiagnostic() {
-    return {
-      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-      severity: DiagnosticSeverity.Warning,
-      source: "resnetc",
-      message: `checking stopped after ${this.opts.checkTimeoutMs} ms: the spec is too large to check as you type (run \`resnetc check\`)`,
-    };
   }
 
   private safeAst(uri: string) {
@@ -180,4 +172,15 @@ export class Session {
       `resnetc lsp: internal error while ${what}: ${err?.message ?? String(e)}\n${err?.stack ?? ""}`,
     );
   }
+}
+
+/** Shown when a check ran past the time or memory limit (a typo like `n = 100000000`). */
+function stoppedDiagnostic(reason: string) {
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Warning,
+    source: "resnetc",
+    code: "lsp",
+    message: `checking stopped ${reason}: this spec is too large to check as you type; run \`resnetc check\` on it`,
+  };
 }
