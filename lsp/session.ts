@@ -133,7 +133,10 @@ export class Session {
     const snap = { version, facts };
     this.snapshots.set(uri, snap);
     const texts = this.texts(facts);
-    const diagnostics = lspDiagnostics(path, this.safeAst(uri), facts.diagnostics, texts);
+    // The file's AST only matters for problems in the files it uses (shown on its `use` lines).
+    const foreign = facts.diagnostics.some((d) => d.span && d.span.file !== path);
+    const ast = foreign ? this.safeAst(uri) : undefined;
+    const diagnostics = lspDiagnostics(path, ast, facts.diagnostics, texts);
     if (outcome.kind === "stopped") diagnostics.push(stoppedDiagnostic(outcome.reason));
     await this.connection.sendDiagnostics({ uri, version, diagnostics });
     this.settle(uri, snap);
