@@ -115,7 +115,7 @@ function stagesHover(fs: ReturnType<typeof stageFacts>): string | null {
   if (fs.length === 0) return null;
   const groups = new Map<string, string[]>();
   for (const f of fs) {
-    const key = `${f.name}_x: ${f.output}, ${f.blocks} block${f.blocks === 1 ? "" : "s"}, ${f.description.join("; ")}, ${f.blockType}, shortcut ${f.shortcut}, ${int(f.params)} params, ${compact(f.madds)} multiply-adds`;
+    const key = `${f.name}_x: ${f.output}, ${f.blocks} block${f.blocks === 1 ? "" : "s"}, ${f.description.join("; ")}; ${compact(f.params)} params, ${compact(f.madds)} multiply-adds`;
     groups.set(key, [...(groups.get(key) ?? []), f.label]);
   }
   return [...groups].map(([t, labels]) => `- ${t} (${labels.join(", ")})`).join("\n");
