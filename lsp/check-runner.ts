@@ -9,7 +9,9 @@ export type CheckOutcome =
   | { kind: "ok"; facts: CheckFacts }
   /** Stopped at the time or memory limit: a runaway spec, not a bug. */
   | { kind: "stopped"; reason: string }
-  | { kind: "failed"; error: string };
+  | { kind: "failed"; error: string }
+  /** A newer check of the same file was queued before this one started. */
+  | { kind: "superseded" };
 
 interface Job {
   req: CheckRequest;
@@ -35,6 +37,11 @@ export class CheckRunner {
 
   run(path: string, text: string, overlays: Overlays): Promise<CheckOutcome> {
     return new Promise((resolve) => {
+      // Typing faster than checks run: only the newest text of a file waits.
+      for (const old of this.queue.filter((j) => j.req.path === path)) {
+        this.queue.splice(this.queue.indexOf(old), 1);
+        old.resolve({ kind: "superseded" });
+      }
       this.queue.push({ req: { id: this.nextId++, path, text, overlays: [...overlays] }, resolve });
       this.pump();
     });

@@ -29,7 +29,7 @@ import { signatureHelp } from "./signature-help.js";
 import { documentSymbols } from "./symbols.js";
 import { pathToUri, uriToPath } from "./text.js";
 
-export const DEFAULTS: SessionOptions = { debounceMs: 50, checkTimeoutMs: 5000 };
+export const DEFAULTS: SessionOptions = { debounceMs: 25, checkTimeoutMs: 5000 };
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);

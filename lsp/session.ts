@@ -126,7 +126,8 @@ export class Session {
     const path = uriToPath(uri);
     const outcome = await this.runner.run(path, doc.getText(), this.overlays());
     const now = this.documents.get(uri);
-    if (!now || now.version !== version) return; // a newer check is scheduled
+    // A newer check is scheduled or queued.
+    if (!now || now.version !== version || outcome.kind === "superseded") return;
     if (outcome.kind === "failed") this.connection.console.error(`resnetc lsp: ${outcome.error}`);
     const facts: CheckFacts =
       outcome.kind === "ok" ? outcome.facts : { diagnostics: [], sources: new Map(), graphs: [] };
