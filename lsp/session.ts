@@ -184,7 +184,6 @@ function stoppedDiagnostic(reason: string) {
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     severity: DiagnosticSeverity.Warning,
     source: "resnetc",
-    code: "lsp",
     message: `checking stopped ${reason}: this spec is too large to check as you type; run \`resnetc check\` on it`,
   };
 }

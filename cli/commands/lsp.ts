@@ -25,5 +25,8 @@ async function lspCommand(): Promise<void> {
   process.on("uncaughtException", log);
   process.on("unhandledRejection", log);
   startServer(connection);
+  // Until the client says exit (the library then exits itself, 0 after a shutdown request), or
+  // the editor goes away and closes our stdin: then exit now, whatever timers the library keeps.
+  process.stdin.on("close", () => process.exit(0));
   await new Promise<void>((resolve) => connection.onExit(() => resolve()));
 }

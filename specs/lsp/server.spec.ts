@@ -371,3 +371,19 @@ describe("resnetc lsp over stdio", () => {
     await c.close(uri);
   });
 });
+
+describe("the server process", () => {
+  it("exits 0 after shutdown and exit, and when the editor closes its stdin", async () => {
+    const a = new Client();
+    await a.initialize();
+    await a.stop();
+    expect(a.proc.exitCode).toBe(0);
+    const b = new Client();
+    await b.initialize();
+    const exited = new Promise((r) => b.proc.on("exit", r));
+    b.proc.stdin!.end();
+    await exited;
+    expect(b.proc.exitCode).toBe(0);
+    b.rpc.dispose();
+  });
+});
