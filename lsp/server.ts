@@ -88,7 +88,12 @@ export function startServer(connection: Connection): void {
       const c = at(p);
       if (!c) return null;
       const snap = await c.s.snapshot(p.textDocument.uri);
-      const text = hoverText(c.program, c.path, c.offset, snap?.facts ?? null);
+      // A file without models (the prelude, a library of blocks): the open files that use it.
+      const facts =
+        snap && snap.facts.graphs.length === 0
+          ? { ...snap.facts, graphs: c.s.allGraphs() }
+          : (snap?.facts ?? null);
+      const text = hoverText(c.program, c.path, c.offset, facts);
       return text ? { contents: { kind: "markdown" as const, value: text } } : null;
     }),
   );

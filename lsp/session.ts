@@ -61,6 +61,11 @@ export class Session {
     }
   }
 
+  /** The graphs of every open document's last check (for files without models: the prelude, a library). */
+  allGraphs(): CheckFacts["graphs"] {
+    return [...this.snapshots.values()].flatMap((s) => s.facts.graphs);
+  }
+
   /** The parsed program of an open document at its current version (parse only: fast). */
   program(uri: string): Program | null {
     const doc = this.documents.get(uri);

@@ -140,6 +140,27 @@ describe("resnetc lsp over stdio", () => {
     await c.close(uri);
   });
 
+  it("hovers a layer of a prelude block, opened beside a spec that uses it, with its output per stage", async () => {
+    const uri = uriOf(IMAGENET);
+    await c.open(uri, read(IMAGENET));
+    await c.diagnostics(uri, 1);
+    const prelude = uriOf("grammar/prelude.resnet");
+    const ptext = read("grammar/prelude.resnet");
+    await c.open(prelude, ptext);
+    const line = ptext
+      .split("\n")
+      .findIndex((l) => l.includes("conv 1x1, expansion * c, relu none"));
+    const h = await c.request<{ contents: { value: string } }>("textDocument/hover", {
+      textDocument: { uri: prelude },
+      position: pos(line, 4),
+    });
+    expect(h.contents.value).toBe(
+      "output, per stage:\n- conv2 56x56x256, conv3 28x28x512, conv4 14x14x1024, conv5 7x7x2048 (resnet 50, resnet 101, resnet 152)",
+    );
+    await c.close(prelude);
+    await c.close(uri);
+  });
+
   it("takes `bottleneck` to its definition in the prelude", async () => {
     const uri = uriOf(IMAGENET);
     await c.open(uri, read(IMAGENET));
