@@ -408,3 +408,34 @@ describe("the server process", () => {
     b.rpc.dispose();
   });
 });
+
+describe("clients without inlay hints, and `use` paths", () => {
+  it("gets the shapes as code lenses, and goes to the file a `use` names", async () => {
+    const c = new Client({ debounceMs: 0 });
+    const init = await c.initialize();
+    expect(init.capabilities.codeLensProvider).toEqual({});
+    expect(init.capabilities.inlayHintProvider).toBeUndefined();
+    const uri = uriOf(IMAGENET);
+    await c.open(uri, read(IMAGENET));
+    const lenses = await c.request<
+      { range: { start: { line: number } }; command: { title: string } }[]
+    >("textDocument/codeLens", { textDocument: { uri } });
+    expect(lenses.find((l) => l.range.start.line === 7)?.command.title).toBe("→ 112x112x64");
+    const plain = "examples/cifar/plain.resnet";
+    const puri = uriOf(plain);
+    await c.open(puri, read(plain));
+    const line = read(plain)
+      .split("\n")
+      .findIndex((l) => l.startsWith("use "));
+    const loc = await c.request<{ uri: string; range: object }>("textDocument/definition", {
+      textDocument: { uri: puri },
+      position: pos(line, 6),
+    });
+    expect(loc).toEqual({
+      uri: uriOf("examples/cifar/resnet.resnet"),
+      range: { start: pos(0, 0), end: pos(0, 0) },
+    });
+    expect(c.errors).toEqual([]);
+    await c.stop();
+  });
+});
