@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { checkCommand } from "./commands/check.js";
+import { registerLspCommand } from "./commands/lsp.js";
 import { summaryCommand } from "./commands/summary.js";
 import { tableCommand } from "./commands/table.js";
 import { BUG_REPORT, CliError, EXIT } from "./errors.js";
@@ -66,6 +67,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     )
     .action((files: string[], flags) => tableCommand(o, files, flags));
 
+  registerLspCommand(program);
   registerRuntimeCommands(program, o, setExit, { variant, model });
   registerVisualCommands(program, o, setExit, { variant, model });
   return program;
