@@ -73,7 +73,13 @@ async function mnistBytes(split: "train" | "test"): Promise<Buffer> {
   const pixels = new Uint8Array(s.size * 784);
   const labels = new Uint8Array(s.size);
   let i = 0;
-  const it = s.batches({ batchSize: 1000, shuffle: false, augment: null, mean: null, rng: new Rng(1) });
+  const it = s.batches({
+    batchSize: 1000,
+    shuffle: false,
+    augment: null,
+    mean: null,
+    rng: new Rng(1),
+  });
   for await (const b of it) {
     for (let k = 0; k < b.x.length; k++) pixels[i * 784 + k] = Math.round(b.x[k] * 255);
     labels.set(Array.from(b.y), i);
@@ -147,7 +153,8 @@ export async function playgroundCommand(
   const specs = (files.length ? files : [join(packageRoot(), "examples/mnist/resnet.resnet")]).map(
     (f) => resolve(o.cwd, f),
   );
-  for (const f of specs) if (!existsSync(f)) throw new UsageError(`cannot read '${f}': no such file`);
+  for (const f of specs)
+    if (!existsSync(f)) throw new UsageError(`cannot read '${f}': no such file`);
   const port = parsePort(flags.port);
   const dir = pageDir();
   let bound = 0;

@@ -19,7 +19,7 @@ export function lineChart(series: Series[], xLabel: string, yLabel: string): str
   series = series.map((s) => ({ ...s, points: s.points.filter((p) => p.every(Number.isFinite)) }));
   const all = series.flatMap((s) => s.points);
   const xMax = Math.max(1, ...all.map((p) => p[0]));
-  const yMax = Math.max(1e-9, ...all.map((p) => p[1])) * 1.05;
+  const yMax = Math.max(1e-9, ...all.map((p) => p[1]));
   const x = (v: number) => PAD.left + (v / xMax) * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - (v / yMax) * (H - PAD.top - PAD.bottom);
   const parts: string[] = [
@@ -33,7 +33,9 @@ export function lineChart(series: Series[], xLabel: string, yLabel: string): str
   ];
   series.forEach((s, i) => {
     if (s.points.length > 0) {
-      const d = s.points.map((p, k) => `${k ? "L" : "M"}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`);
+      const d = s.points.map(
+        (p, k) => `${k ? "L" : "M"}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`,
+      );
       parts.push(`<path d="${d.join("")}" fill="none" stroke="${s.colour}" stroke-width="1.5"/>`);
     }
     parts.push(

@@ -15,7 +15,9 @@ export async function modelArtifacts(
   await model.save(
     tf.io.withSaveHandler(async (a) => {
       const weights =
-        a.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(a.weightData);
+        a.weightData === undefined
+          ? new ArrayBuffer(0)
+          : tf.io.CompositeArrayBuffer.join(a.weightData);
       const json: tf.io.ModelJSON = {
         modelTopology: a.modelTopology as {},
         format: a.format,

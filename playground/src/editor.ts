@@ -6,12 +6,34 @@ import { EditorView, basicSetup } from "codemirror";
 import type { PageDiagnostic } from "./compiler.js";
 
 const KEYWORDS = new Set([
-  "model", "block", "use", "extends", "input", "shortcut", "stem", "variants", "stages", "stage",
-  "head", "train",
+  "model",
+  "block",
+  "use",
+  "extends",
+  "input",
+  "shortcut",
+  "stem",
+  "variants",
+  "stages",
+  "stage",
+  "head",
+  "train",
 ]);
 const LAYERS = new Set([
-  "conv", "bn", "relu", "maxpool", "avgpool", "global", "fc", "softmax", "flatten", "basic",
-  "bottleneck", "bottleneck_v15", "preact_basic", "preact_bottleneck",
+  "conv",
+  "bn",
+  "relu",
+  "maxpool",
+  "avgpool",
+  "global",
+  "fc",
+  "softmax",
+  "flatten",
+  "basic",
+  "bottleneck",
+  "bottleneck_v15",
+  "preact_basic",
+  "preact_bottleneck",
 ]);
 
 /** .resnet tokens for colouring (the real lexer is Chevrotain's; this only paints). */

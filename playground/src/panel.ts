@@ -41,42 +41,41 @@ function setState(state: TrainLog["state"], text: string): void {
   $("train-status").textContent = text;
 }
 
+/** The mean of `f` over the 10 steps up to step k (the charts' smoothing). */
+function smooth(k: number, f: (s: StepEvent) => number): number {
+  const w = log.steps.slice(Math.max(0, k - 9), k + 1);
+  return w.reduce((a, s) => a + f(s), 0) / w.length;
+}
+
+/** Loss and error against iterations; an epoch's test error at the iteration that ended it. */
 function drawCharts(): void {
-  const smooth = (k: number) => {
-    const w = log.steps.slice(Math.max(0, k - 9), k + 1);
-    return w.reduce((a, s) => a + s.loss, 0) / w.length;
-  };
   $("loss-chart").innerHTML = lineChart(
     [
       {
         name: "training loss (mean of 10 steps)",
         colour: "#1f77b4",
-        points: log.steps.map((s, k) => [s.iteration, smooth(k)]),
+        points: log.steps.map((s, k) => [s.iteration, smooth(k, (x) => x.loss)]),
       },
     ],
     "iteration",
     "loss",
   );
-  const per = Math.max(1, Math.ceil(9000 / num("batch")));
   $("error-chart").innerHTML = lineChart(
     [
       {
-        name: "training error",
+        name: "training error % (mean of 10 steps)",
         colour: "#ff7f0e",
-        points: log.epochs.map((e) => [e.epoch, 100 * e.trainError]),
+        points: log.steps.map((s, k) => [s.iteration, 100 * smooth(k, (x) => x.error)]),
       },
       {
-        name: "test error",
+        name: "test error % (each epoch)",
         colour: "#2ca02c",
-        points: log.epochs.flatMap((e) => (e.testError === null ? [] : [[e.epoch, 100 * e.testError]])),
-      },
-      {
-        name: "training error, running",
-        colour: "#bbb",
-        points: log.steps.map((s) => [s.iteration / per, 100 * s.error]),
+        points: log.epochs.flatMap((e) =>
+          e.testError === null ? [] : [[e.iteration, 100 * e.testError] as [number, number]],
+        ),
       },
     ],
-    "epoch",
+    "iteration",
     "error %",
   );
 }
@@ -109,7 +108,9 @@ export function setupTraining(opts: PanelOptions): void {
       const shape = b.model.inputs[0].shape.slice(1).join("x");
       if (shape !== MNIST_SHAPE.join("x")) {
         b.model.dispose();
-        throw new Error(`training here uses the bundled MNIST digits (28x28x1); this model takes ${shape}`);
+        throw new Error(
+          `training here uses the bundled MNIST digits (28x28x1); this model takes ${shape}`,
+        );
       }
       setState("training", `loading the MNIST digits; backend ${log.backend}`);
       const iterations = $<HTMLInputElement>("iterations").value.trim();

@@ -55,6 +55,8 @@ export interface StepEvent {
 
 export interface EpochEvent {
   epoch: number;
+  /** The iteration that ended it. */
+  iteration: number;
   trainLoss: number;
   trainError: number;
   testError: number | null;
@@ -162,6 +164,7 @@ export async function trainMnist(model: tfl.LayersModel, s: TrainSettings): Prom
       : null;
     s.onEpoch({
       epoch,
+      iteration,
       trainLoss: lossSum / seen,
       trainError: errors / seen,
       testError: ev?.top1Error ?? null,

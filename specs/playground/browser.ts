@@ -34,7 +34,9 @@ export interface Playground {
 }
 
 /** Starts `resnetc playground ...args` and reads the URL it prints on a line of its own. */
-export function startServer(args: string[]): Promise<{ url: string; server: ChildProcess; stdout: () => string }> {
+export function startServer(
+  args: string[],
+): Promise<{ url: string; server: ChildProcess; stdout: () => string }> {
   const server = spawn(process.execPath, [BIN, "playground", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });

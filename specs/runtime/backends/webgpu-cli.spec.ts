@@ -45,7 +45,10 @@ const SPEC = `model tiny {
 /** DIR/{train,val}/{a,b}/*.png: random 16x16 images, class b brighter. */
 async function imageFolder(root: string): Promise<void> {
   const rng = new Rng(5);
-  for (const [split, n] of [["train", 4], ["val", 3]] as const) {
+  for (const [split, n] of [
+    ["train", 4],
+    ["val", 3],
+  ] as const) {
     for (const cls of ["a", "b"]) {
       mkdirSync(join(root, split, cls), { recursive: true });
       for (let i = 0; i < n; i++) {
@@ -80,7 +83,9 @@ describe.skipIf(!runs && !IN_CI)(title, () => {
     expect(r.stdout).toContain(
       `          auto passes it over: webgpu: only a software adapter (${label})\n`,
     );
-    expect(r.stdout).toMatch(/^auto picks: backend wasm \(auto: .*webgpu: only a software adapter/m);
+    expect(r.stdout).toMatch(
+      /^auto picks: backend wasm \(auto: .*webgpu: only a software adapter/m,
+    );
   });
 
   it("train --backend webgpu saves a model that eval reads, with the same test error", () => {
@@ -89,8 +94,20 @@ describe.skipIf(!runs && !IN_CI)(title, () => {
     const data = `folder:${join(tmp, "data")}`;
     const out = join(tmp, "run");
     const t = resnetc(
-      ["train", spec, "--backend", "webgpu", "--data", data, "--iterations", "2",
-        "--progress", "none", "--out", out],
+      [
+        "train",
+        spec,
+        "--backend",
+        "webgpu",
+        "--data",
+        data,
+        "--iterations",
+        "2",
+        "--progress",
+        "none",
+        "--out",
+        out,
+      ],
       { env: env() },
     );
     expect(t.stderr + t.stdout).toContain("backend webgpu (requested by --backend; adapter ");
