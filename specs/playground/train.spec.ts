@@ -84,6 +84,26 @@ describe.skipIf(SKIP_REASON !== null && !IN_CI)(title, () => {
     SLOW,
   );
 
+  it("Stop ends training between steps and keeps what it has", async () => {
+    await page.select("#backend", "wasm");
+    await page.$eval("#iterations", (e) => ((e as HTMLInputElement).value = ""));
+    await page.$eval("#batch", (e) => ((e as HTMLInputElement).value = "8"));
+    await page.click("#train-start");
+    await page.waitForFunction(
+      () =>
+        (globalThis as { resnetcPlayground?: { steps: unknown[] } }).resnetcPlayground!.steps
+          .length >= 3,
+    );
+    await page.click("#train-stop");
+    await page.waitForFunction(() => document.body.dataset.train !== "training");
+    const status = await page.$eval("#train-status", (e) => e.textContent ?? "");
+    const n = Number(/^stopped after (\d+) iterations on wasm, /.exec(status)?.[1]);
+    expect(n).toBeGreaterThanOrEqual(3);
+    expect(n).toBeLessThan(1125); // an epoch of 9,000 digits in batches of 8
+    expect(await page.$eval("#download", (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+    expect(await page.$eval("#progress", (e) => (e as HTMLProgressElement).max)).toBe(4 * 1125);
+  });
+
   for (const backend of ["webgl", "webgpu"]) {
     it(
       `${backend}: the same losses as wasm at every step`,
