@@ -1,6 +1,6 @@
 // Training in the page: the same step as `resnetc train` (runtime/train: softmax cross-entropy on
-// the "logits" layer, SGD with momentum and weight decay on kernels, the spec's step schedule,
-// augmentation and per-pixel mean), on the MNIST digits the local server sends.
+// the "logits" layer, SGD with momentum and weight decay on kernels, the spec's schedule and
+// warm-up, augmentation and per-pixel mean), on the MNIST digits the local server sends.
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { arraySplit, type ArrayData } from "../../runtime/data/array-split.js";
@@ -9,7 +9,7 @@ import { Rng } from "../../runtime/rng.js";
 import { batchTensors, evaluateSplit, logitsModel } from "../../runtime/train/evaluate.js";
 import { lossAndGradients } from "../../runtime/train/gradients.js";
 import { SgdMomentum, isDecayedWeight } from "../../runtime/train/optimizer.js";
-import { stepLr } from "../../runtime/train/schedule.js";
+import { LrSchedule } from "../../runtime/train/schedule.js";
 import type { TrainRecipe } from "./compiler.js";
 
 export const MNIST_SHAPE: [number, number, number] = [28, 28, 1];
@@ -103,9 +103,10 @@ export async function trainMnist(model: tfl.LayersModel, s: TrainSettings): Prom
     },
   );
   const perEpoch = Math.ceil(train.size / s.batchSize);
-  const total = Math.min(s.epochs * perEpoch, s.iterations ?? Infinity);
+  const total = Math.min(s.epochs * perEpoch, s.iterations ?? s.recipe.stopIteration ?? Infinity);
   const rng = new Rng(s.seed);
   const recipe = { ...s.recipe, lr: s.lr };
+  const schedule = new LrSchedule(recipe, perEpoch);
   let iteration = 0;
   let timed = 0;
   let started = 0;
@@ -133,8 +134,9 @@ export async function trainMnist(model: tfl.LayersModel, s: TrainSettings): Prom
               `(lr ${optimizer.lr} with batch ${s.batchSize})`,
           );
         }
-        optimizer.lr = stepLr(recipe, iteration, perEpoch);
+        optimizer.lr = schedule.lrAt(iteration);
         optimizer.step(r.grads);
+        schedule.observe(iteration, r.errors / batch.n);
         tf.dispose(r.grads);
         lossSum += r.loss * batch.n;
         errors += r.errors;
