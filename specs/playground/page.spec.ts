@@ -4,6 +4,7 @@
 // missing; never in CI (.ci/run installs it).
 import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resnetc } from "../cli/run.js";
 import { IN_CI } from "../runtime/backends/software-vulkan.js";
 import { SKIP_REASON, startPlayground, type Playground } from "./browser.js";
 
@@ -38,6 +39,15 @@ describe.skipIf(SKIP_REASON !== null && !IN_CI)(title, () => {
       await page.screenshot({ path: process.env.RESNETC_SCREENSHOT as `${string}.png` });
       await page.click("button[data-tab=table]");
     }
+  });
+
+  it("the Table, Summary and Graph views are what the CLI prints for the same file", async () => {
+    const cli = (cmd: string) => resnetc([cmd, "examples/mnist/resnet.resnet"]).stdout.trimEnd();
+    expect(await page.$eval("#table", (e) => e.textContent)).toBe(cli("table"));
+    expect(await page.$eval("#summary", (e) => e.textContent)).toBe(cli("summary"));
+    const svg = await page.$eval("#graph svg", (e) => e.outerHTML);
+    expect(svg).toContain("mnist_resnet: 8 layers, 75K params, input 28x28x1");
+    expect(svg.length).toBeGreaterThan(cli("graph").length * 0.9);
   });
 
   it("typing a shape error shows its RN code at its line; fixing it clears it", async () => {
