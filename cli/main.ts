@@ -11,6 +11,7 @@ import { BUG_REPORT, CliError, EXIT } from "./errors.js";
 import { processOutput, type Output } from "./output.js";
 import { registerRuntimeCommands } from "./runtime-commands.js";
 import { registerVisualCommands } from "./visual-commands.js";
+import { registerPlaygroundCommand } from "./playground-command.js";
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -70,6 +71,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
   registerLspCommand(program);
   registerRuntimeCommands(program, o, setExit, { variant, model });
   registerVisualCommands(program, o, setExit, { variant, model });
+  registerPlaygroundCommand(program, o);
   return program;
 }
 
