@@ -105,7 +105,9 @@ export async function trainCommand(
       "use --data mnist, --data cifar10:DIR or --data folder:DIR",
     );
   }
-  const frozen = flags.freeze === undefined ? null : frozenLayers(spec, flags.freeze);
+  // --freeze overrides the spec's `freeze` setting.
+  const freeze = flags.freeze ?? recipe.freeze?.join(",");
+  const frozen = freeze === undefined ? null : frozenLayers(spec, freeze);
   const weights = flags.weights === undefined ? null : await readWeights(flags.weights);
   if (weights !== null) recipe.normalize = "per_pixel_mean"; // the ImageNet mean, see below
   let graph = spec;

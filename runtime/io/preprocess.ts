@@ -5,8 +5,8 @@
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 
-import { decodeCovering } from "../data/image.js";
-import type { BatchOptions, DataSource, DataSplit } from "../data/types.js";
+import { ImageDecodeError, decodeCovering } from "../data/image.js";
+import { type BatchOptions, DataError, type DataSource, type DataSplit } from "../data/types.js";
 import { ModelIOError } from "./errors.js";
 
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
@@ -104,7 +104,13 @@ export async function loadImageCentreCrop(
   [h, w, c]: readonly [number, number, number],
   resize: number,
 ): Promise<Float32Array> {
-  const img = await decodeCovering(file, Math.round(h * resize), Math.round(w * resize));
+  let img;
+  try {
+    img = await decodeCovering(file, Math.round(h * resize), Math.round(w * resize));
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw new DataError(err.message, file);
+    throw err;
+  }
   const top = roundHalfEven((img.height - h) / 2);
   const left = roundHalfEven((img.width - w) / 2);
   const x = new Float32Array(h * w * c);

@@ -320,6 +320,16 @@ describe("predict with imported weights", () => {
     }
   });
 
+  it("an image it cannot decode is a user error naming the file (exit 1), not a crash", () => {
+    const junk = join(tmp, "junk.png");
+    writeFileSync(junk, "not an image");
+    const args = ["predict", "--spec", fx("basic.resnet"), "--weights", fx("basic.pth"), junk];
+    const r = resnetc(args, { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^resnetc: cannot decode image ${junk}: `, "m"));
+    expect(noStack(r)).toBe(true);
+  });
+
   it("prints ImageNet's class names for a 1000-class model without classes.json", () => {
     const spec = join(tmp, "thousand.resnet");
     writeFileSync(
