@@ -27,10 +27,25 @@ interface Log {
   losses: number[];
 }
 
+/**
+ * Sets a Train field as a user types: the input event marks it edited, so a recompile of the spec
+ * (which fills the fields nobody edited from its train section) cannot overwrite it mid-test.
+ */
+async function setField(page: Page, id: string, value: string): Promise<void> {
+  await page.$eval(
+    `#${id}`,
+    (e, v) => {
+      (e as HTMLInputElement).value = v;
+      e.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    value,
+  );
+}
+
 async function train(page: Page, backend: string): Promise<Log> {
   await page.select("#backend", backend);
   for (const [id, v] of Object.entries(SETTINGS)) {
-    await page.$eval(`#${id}`, (e, value) => ((e as HTMLInputElement).value = value), v);
+    await setField(page, id, v);
   }
   await page.click("#train-start");
   await page.waitForFunction(
@@ -86,8 +101,8 @@ describe.skipIf(SKIP_REASON !== null && !IN_CI)(title, () => {
 
   it("Stop ends training between steps and keeps what it has", async () => {
     await page.select("#backend", "wasm");
-    await page.$eval("#iterations", (e) => ((e as HTMLInputElement).value = ""));
-    await page.$eval("#batch", (e) => ((e as HTMLInputElement).value = "8"));
+    await setField(page, "iterations", "");
+    await setField(page, "batch", "8");
     await page.click("#train-start");
     await page.waitForFunction(
       () =>
