@@ -4,7 +4,7 @@
 // gated by the check of tfjs-backend-wasm's internals (internals.ts).
 
 import * as tf from "@tensorflow/tfjs-core";
-import { wasmInternalsOk } from "./internals.js";
+import { wasmInternalsOk, wasmInternalsProblem } from "./internals.js";
 import { traceRoute } from "./route_trace.js";
 
 /** What tfjs passes a kernel function. */
@@ -35,6 +35,16 @@ export function callOriginal(
 /** Whether resnetc's kernels may read this wasm backend's internals (checked once per backend). */
 export function internalsOk(backend: unknown): boolean {
   return wasmInternalsOk(backend, (k) => tf.getKernel(k, "wasm") != null);
+}
+
+/**
+ * Checks the initialised wasm backend's internals now (at start-up, before a kernel runs): the
+ * warning naming what differs, or null when they are as expected (or wasm is not initialised).
+ */
+export function checkWasmBackendInternals(): string | null {
+  const backend = tf.engine().registry["wasm"];
+  if (backend != null) internalsOk(backend);
+  return wasmInternalsProblem();
 }
 
 /**

@@ -192,6 +192,16 @@ export interface FuncDef {
   build: (b: Body) => void;
 }
 
+const MAGIC_AND_VERSION = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]; // "\0asm", 1
+const SECTION_TYPE = 1;
+const SECTION_IMPORT = 2;
+const SECTION_FUNCTION = 3;
+const SECTION_EXPORT = 7;
+const SECTION_CODE = 10;
+const FUNC_TYPE = 0x60;
+const IMPORT_MEMORY = 0x02;
+const EXPORT_FUNC = 0x00;
+
 function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
@@ -205,36 +215,89 @@ function name(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
+/** Where each function's body (its locals and code) lies in the module's bytes. */
+export interface BodyLayout {
+  name: string;
+  start: number;
+  end: number;
+}
+
 /**
  * The bytes of a module that exports `funcs` (in this order, under their names): one function
- * type per arity, memory imported as env.memory.
+ * type per arity, memory imported as env.memory; and where each function's body lies.
  */
-export function assembleModule(funcs: FuncDef[]): Uint8Array {
+export function assembleModuleWithLayout(funcs: FuncDef[]): {
+  bytes: Uint8Array;
+  layout: BodyLayout[];
+} {
   const arities = [...new Set(funcs.map((f) => f.params))];
-  const types = arities.map((n) => [0x60, ...vec(new Array(n).fill([I32])), 0]);
-  const imports = [[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]]; // memory, min 0, no max
+  const types = arities.map((n) => [FUNC_TYPE, ...vec(new Array(n).fill([I32])), 0]);
+  // memory, min 0, no max
+  const imports = [[...name("env"), ...name("memory"), IMPORT_MEMORY, 0x00, 0x00]];
   const funcIndices = funcs.map((f) => uleb(arities.indexOf(f.params)));
-  const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
+  const exports = funcs.map((f, i) => [...name(f.name), EXPORT_FUNC, ...uleb(i)]);
   const bodies = funcs.map((f) => {
     const b = new Body(f.params);
     f.build(b);
     const locals = vec(b.locals.map((t) => [1, t]));
-    const body = [...locals, ...b.code, 0x0b];
-    return [...uleb(body.length), ...body];
+    return [...locals, ...b.code, END];
   });
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, vec(types)),
-    ...section(2, vec(imports)),
-    ...section(3, vec(funcIndices)),
-    ...section(7, vec(exports)),
-    ...section(10, vec(bodies)),
-  ]);
+  const head = [
+    ...MAGIC_AND_VERSION,
+    ...section(SECTION_TYPE, vec(types)),
+    ...section(SECTION_IMPORT, vec(imports)),
+    ...section(SECTION_FUNCTION, vec(funcIndices)),
+    ...section(SECTION_EXPORT, vec(exports)),
+  ];
+  const code = vec(bodies.map((body) => [...uleb(body.length), ...body]));
+  // The code section: id, size, count, then each body after its size.
+  let at = head.length + 1 + uleb(code.length).length + uleb(bodies.length).length;
+  const layout = bodies.map((body, i) => {
+    const start = at + uleb(body.length).length;
+    at = start + body.length;
+    return { name: funcs[i].name, start, end: at };
+  });
+  return { bytes: new Uint8Array([...head, ...section(SECTION_CODE, code)]), layout };
+}
+
+/** The bytes of a module that exports `funcs` (see assembleModuleWithLayout). */
+export function assembleModule(funcs: FuncDef[]): Uint8Array {
+  return assembleModuleWithLayout(funcs).bytes;
+}
+
+/** The name of the instruction whose opcode starts at bytes[at]. */
+export function opcodeNameAt(bytes: Uint8Array, at: number): string {
+  const hex = (n: number) => `0x${n.toString(16).padStart(2, "0")}`;
+  if (bytes[at] !== SIMD_PREFIX) return OPCODE_NAMES[bytes[at]] ?? `opcode ${hex(bytes[at])}`;
+  let n = 0;
+  for (let i = at + 1, shift = 0; i < bytes.length; i++, shift += 7) {
+    n |= (bytes[i] & 0x7f) << shift;
+    if ((bytes[i] & 0x80) === 0) break;
+  }
+  return SIMD_OPCODE_NAMES[n] ?? `SIMD opcode ${hex(n)}`;
+}
+
+/**
+ * Why the module of `funcs` fails WebAssembly validation, naming the function, the instruction
+ * and its offset in the function's body, with the engine's own message; null when it is valid.
+ */
+export function validationError(funcs: FuncDef[]): string | null {
+  const { bytes, layout } = assembleModuleWithLayout(funcs);
+  const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } })
+    .WebAssembly;
+  try {
+    new WA.Module(bytes);
+    return null;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const m = /@\+(\d+)/.exec(message);
+    const at = m != null ? Number(m[1]) : -1;
+    const f = layout.find((l) => at >= l.start && at < l.end);
+    if (f == null) return `resnetc's SIMD module is not valid WebAssembly: ${message}`;
+    return (
+      `resnetc's SIMD module is not valid WebAssembly: function '${f.name}' ` +
+      `(#${layout.indexOf(f)}), ${opcodeNameAt(bytes, at)} at byte ${at - f.start} of its ` +
+      `body: ${message}`
+    );
+  }
 }
