@@ -92,8 +92,13 @@ export function wasmInternalsDifferences(
     if (!hasKernel(k)) out.push(`kernel '${k}' is not registered for wasm`);
   }
   if (out.length === 0) {
-    const d = offsetDifference(b);
-    if (d != null) out.push(d);
+    try {
+      const d = offsetDifference(b);
+      if (d != null) out.push(d);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      out.push(`a new tensor's data could not be located on the heap (${why})`);
+    }
   }
   return out;
 }
