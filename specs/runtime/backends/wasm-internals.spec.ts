@@ -6,8 +6,10 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { doctor, renderDoctor } from "../../../runtime/backends/index.js";
+import { packageVersion } from "../../../runtime/backends/packages.js";
 import {
   wasmInternalsDifferences,
   wasmInternalsProblem,
@@ -86,6 +88,20 @@ describe("resnetc's SIMD module", () => {
     expect(opcodeNameAt(bytes, 1)).toBe("f32x4.add");
     expect(opcodeNameAt(bytes, 4)).toBe("v128.const");
     expect(opcodeNameAt(bytes, 6)).toBe("opcode 0x99");
+  });
+});
+
+describe("the @tensorflow/* packages", () => {
+  it("are pinned to exact versions in package.json, the ones installed", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
+    const deps: Record<string, string> = { ...pkg.dependencies, ...pkg.optionalDependencies };
+    const tfjs = Object.entries(deps).filter(([name]) => name.startsWith("@tensorflow/"));
+    expect(tfjs.map(([name]) => name)).toContain("@tensorflow/tfjs-backend-wasm");
+    for (const [name, version] of tfjs) {
+      expect(version, name).toMatch(/^\d+\.\d+\.\d+$/);
+      const installed = packageVersion(name);
+      if (installed != null) expect(installed, name).toBe(version);
+    }
   });
 });
 
