@@ -5,8 +5,10 @@
 // they call or replace. These are not tfjs's public API (package.json pins the @tensorflow/*
 // versions they were written against); if any differs, every resnetc wasm kernel falls back to
 // tfjs-backend-wasm's stock kernel, with one process warning naming what differs (also shown by
-// `resnetc doctor`), never silently.
+// `resnetc doctor`), never silently. Only the main thread warns: `train`'s worker threads run the
+// same versions.
 
+import { isMainThread } from "node:worker_threads";
 import { packageVersion } from "../../backends/packages.js";
 
 const WARNING_CODE = "RESNETC_WASM_INTERNALS";
@@ -127,7 +129,8 @@ export function wasmInternalsOk(backend: unknown, hasKernel: (name: string) => b
       `@tensorflow/tfjs-backend-wasm ${version} is not what resnetc's wasm kernels expect: ` +
       `${differences.join("; ")}. They fall back to tfjs-backend-wasm's stock kernels ` +
       "(slower); install the @tensorflow/* versions package.json pins.";
-    process.emitWarning(problem, { code: WARNING_CODE });
+    // Training's worker threads meet the same versions as the main thread, which warned.
+    if (isMainThread) process.emitWarning(problem, { code: WARNING_CODE });
   }
   return differences.length === 0;
 }

@@ -34,8 +34,10 @@ export function callOriginal(
 
 /** Whether resnetc's kernels may read this wasm backend's internals (checked once per backend). */
 export function internalsOk(backend: unknown): boolean {
-  return wasmInternalsOk(backend, (k) => tf.getKernel(k, "wasm") != null);
+  return wasmInternalsOk(backend, hasWasmKernel);
 }
+
+const hasWasmKernel = (name: string) => tf.getKernel(name, "wasm") != null;
 
 /**
  * Checks the initialised wasm backend's internals now (at start-up, before a kernel runs): the

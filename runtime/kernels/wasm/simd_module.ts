@@ -12,6 +12,7 @@
 // on groups of 4 floats (one v128), so C must be a multiple of 4; callers check that.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { isMainThread } from "node:worker_threads";
 import {
   assembleModule,
   validationError,
@@ -208,7 +209,7 @@ function compiledModule(api: WasmApi): object | null {
       failure = `resnetc's SIMD module does not compile: ${(err as Error).message}`;
     }
   }
-  if (failure != null) {
+  if (failure != null && isMainThread) {
     process.emitWarning(`${failure}; resnetc's wasm kernels fall back to XNNPACK and tfjs's own`, {
       code: "RESNETC_WASM_SIMD",
     });
