@@ -17,12 +17,14 @@ const SHIMS = {
   fs: join(here, "src/shims/fs.ts"),
   path: join(here, "src/shims/path.ts"),
   url: join(here, "src/shims/url.ts"),
+  worker_threads: join(here, "src/shims/worker_threads.ts"),
+  module: join(here, "src/shims/module.ts"),
 };
 
 const nodeShims = {
   name: "node-shims",
   setup(build) {
-    build.onResolve({ filter: /^(node:)?(fs|path|url)$/ }, (args) => ({
+    build.onResolve({ filter: /^(node:)?(fs|path|url|worker_threads|module)$/ }, (args) => ({
       path: SHIMS[args.path.replace(/^node:/, "")],
     }));
   },

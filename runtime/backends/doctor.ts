@@ -6,6 +6,8 @@ import os from "node:os";
 import {
   registerWasmTrainingKernels,
   wasmHeapLimitBytes,
+  wasmInternalsProblem,
+  wasmSimdFailure,
   wasmSimdLoaded,
 } from "../kernels/wasm/index.js";
 import { packageVersion } from "./packages.js";
@@ -27,6 +29,7 @@ const PACKAGES = [
 
 const ENV_VARS = [
   "RESNETC_BACKEND",
+  "RESNETC_WASM_SIMD",
   "TF_FORCE_GPU_ALLOW_GROWTH",
   "CUDA_VISIBLE_DEVICES",
   "TF_CPP_MIN_LOG_LEVEL",
@@ -89,6 +92,8 @@ export async function doctor(): Promise<DoctorReport> {
       threadsNote: WASM_THREADS_NOTE,
       heapLimitBytes: wasmHeapLimitBytes(),
       simd: wasmSimdLoaded(),
+      simdFailure: wasmSimdFailure(),
+      internals: wasmInternalsProblem(),
       kernels: kernels.map((k) => ({ ...k })),
     },
     env: Object.fromEntries(ENV_VARS.map((v) => [v, process.env[v] ?? null])),
@@ -101,6 +106,13 @@ function pad(s: string, n: number): string {
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+function simdLine(r: DoctorReport): string {
+  if (r.wasm.simd === null) return "- (wasm not initialised)";
+  if (r.wasm.simd) return "loaded: resnetc's kernels below run on them";
+  const why = r.wasm.simdFailure != null ? ` (${r.wasm.simdFailure})` : "";
+  return `not available${why}: the kernels below fall back to XNNPACK and tfjs's own`;
 }
 
 /** The report as plain text for a terminal. */
@@ -131,8 +143,10 @@ export function renderDoctor(r: DoctorReport): string {
   lines.push(
     `  training    ${r.cpus > 1 ? `\`train --workers auto\` runs one wasm backend per core (${r.cpus} here), each on its own heap` : "one core: one wasm backend"}`,
   );
+  lines.push(`  SIMD loops  ${simdLine(r)}`);
+  const internals = r.wasm.internals;
   lines.push(
-    `  SIMD loops  ${r.wasm.simd === null ? "- (wasm not initialised)" : r.wasm.simd ? "loaded: resnetc's kernels below run on them" : "not available: the kernels below fall back to XNNPACK and tfjs's own"}`,
+    `  internals   ${internals == null ? "as resnetc's kernels expect" : `DIFFER: ${internals}`}`,
   );
   for (const k of r.wasm.kernels) lines.push(`  ${pad(k.kernel, 36)}${k.action}: ${k.why}`);
   lines.push("");

@@ -67,6 +67,13 @@ export interface DoctorReport {
     heapLimitBytes: number;
     /** resnetc's SIMD module runs on the wasm heap (null: wasm not initialised). */
     simd: boolean | null;
+    /** Why the SIMD loops did not load (null when they did, or were not tried). */
+    simdFailure: string | null;
+    /**
+     * The warning given when tfjs-backend-wasm's internals differ from what resnetc's kernels
+     * read (they then run the stock kernels), or null when they are as expected.
+     */
+    internals: string | null;
     kernels: { kernel: string; action: string; why: string }[];
   };
   env: Record<string, string | null>;

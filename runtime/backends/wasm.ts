@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { registerWasmTrainingKernels } from "../kernels/wasm/index.js";
+import { checkWasmBackendInternals, registerWasmTrainingKernels } from "../kernels/wasm/index.js";
 import { packageDir } from "./packages.js";
 import { withoutNewProcessListeners } from "./quiet.js";
 
@@ -57,6 +57,9 @@ export async function activateWasm(): Promise<string | null> {
     return (err as Error).message;
   }
   if (!ok) return "tfjs could not initialise the wasm backend (its warning above says why)";
+  // resnetc's kernels read the backend's internals: check them now (one warning if they differ;
+  // the kernels then fall back to the stock ones).
+  checkWasmBackendInternals();
   return null;
 }
 

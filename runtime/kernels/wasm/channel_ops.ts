@@ -17,6 +17,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
+import { traceRoute } from "./route_trace.js";
 import { simdLoops, type SimdLoops } from "./simd_module.js";
 import { asWasmBackend, index32, offsetOf, release, type WasmBackendLike } from "./wasm_heap.js";
 
@@ -94,6 +95,7 @@ function makeReduceConfig(
     const split = loops != null && axes.length > 0 ? leadingSplit(x.shape, axes) : null;
     if (loops == null || split == null) return callOriginal(original, kernelName, args);
     const [rows, cols] = split;
+    traceRoute(kernelName, "column sums");
     const [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
     const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
     if (cols === 0) return backend.makeOutput(shape, "float32");
@@ -226,6 +228,7 @@ function makeBinaryConfig(
       RealDiv: ["divRow", "rdivRow"],
     };
     const op = ops[kernelName][reversed ? 1 : 0];
+    traceRoute(kernelName, "row broadcast");
     return rowBroadcast(backend, loops, op, full, vec, outShape, period);
   };
   return wasmKernelConfig(kernelName, original, kernelFunc);
@@ -258,6 +261,7 @@ export function makeFusedBatchNormConfig(original: tf.KernelConfig | undefined):
       });
     const loops = ok ? simdLoops(backend.wasm) : null;
     if (loops == null) return callOriginal(original, "FusedBatchNorm", args);
+    traceRoute(tf.FusedBatchNorm, "affine");
 
     const read = (t: tf.TensorInfo | undefined, fallback: number): ((c: number) => number) => {
       if (t == null) return () => fallback;

@@ -21,6 +21,8 @@
 // the input), the needed bottom/right pad is negative: x is cropped instead.
 
 import * as tf from "@tensorflow/tfjs-core";
+import { internalsOk, INTERNALS_DIFFER_ROUTE } from "./kernel_config.js";
+import { traceRoute } from "./route_trace.js";
 import { accumulateOuter, simdLoops, type SimdLoops } from "./simd_module.js";
 import { winogradFilterGrad3x3, winogradFits } from "./winograd.js";
 import {
@@ -56,8 +58,10 @@ function conv2dBackpropFilterDirect(
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0 && winogradFits(n, oh, ow, ci)) {
+    traceRoute(tf.Conv2DBackpropFilter, "winograd");
     return winogradFilterGrad3x3(backend, loops, x, dy, top, left);
   }
+  traceRoute(tf.Conv2DBackpropFilter, "direct");
   const dw = backend.makeOutput([kh, kw, ci, co], "float32");
   const heap = backend.wasm.HEAPF32;
   const d0 = index32(backend, dw);
@@ -123,8 +127,10 @@ function conv2dBackpropFilterNHWC(
     false,
     "channelsLast",
   );
-  const loops = co % 4 === 0 && x.dtype === "float32" ? simdLoops(backend.wasm) : null;
+  const ok = internalsOk(backend);
+  const loops = ok && co % 4 === 0 && x.dtype === "float32" ? simdLoops(backend.wasm) : null;
   if (loops != null) return conv2dBackpropFilterDirect(backend, loops, x, dy, info);
+  traceRoute(tf.Conv2DBackpropFilter, ok ? "xnnpack" : `xnnpack, ${INTERNALS_DIFFER_ROUTE}`);
   const [n, h, w] = x.shape;
   const [, oh, ow] = dy.shape;
   const { strideHeight: sh, strideWidth: sw } = info;

@@ -19,7 +19,8 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { conv2dBackpropInputDirectOrNull, inputGradInfo } from "./conv_direct.js";
-import { wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
+import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
+import { traceRoute } from "./route_trace.js";
 import {
   asWasmBackend,
   index32,
@@ -83,6 +84,7 @@ function conv2dBackpropInputNHWC(
 ): tf.TensorInfo {
   const direct = conv2dBackpropInputDirectOrNull(backend, dy, filter, attrs);
   if (direct != null) return direct;
+  traceRoute(tf.Conv2DBackpropInput, "xnnpack");
   const info = inputGradInfo(attrs, filter);
   const [kh, kw] = filter.shape;
   const [n, h, w, ci] = attrs.inputShape;
@@ -159,7 +161,7 @@ export function makeConv2dBackpropInputConfig(original: tf.KernelConfig | undefi
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     if (attrs.dataFormat === "NCHW") {
       if (original == null) throw new Error("resnetc Conv2DBackpropInput: NCHW is not supported");
-      return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+      return callOriginal(original, tf.Conv2DBackpropInput, args);
     }
     return conv2dBackpropInputNHWC(asWasmBackend(args.backend), dy, filter, attrs);
   };

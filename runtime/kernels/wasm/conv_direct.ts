@@ -23,6 +23,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
+import { traceRoute } from "./route_trace.js";
 import { simdLoops, type ConvRows, type SimdLoops } from "./simd_module.js";
 import { winograd3x3, winogradFits } from "./winograd.js";
 import {
@@ -149,6 +150,7 @@ function axisRuns(
 
 /** y = conv2d(x, W) for float32 NHWC x, W [KH, KW, Ci, Co], Co % 4 == 0. */
 function conv2dDirect(
+  kernelName: string,
   backend: WasmBackendLike,
   loops: SimdLoops,
   x: tf.TensorInfo,
@@ -162,6 +164,7 @@ function conv2dDirect(
   const { top, left } = info.padInfo;
   if (WINOGRAD && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
     if (ci % 4 === 0 && co > 0 && winogradFits(n, oh, ow, ci)) {
+      traceRoute(kernelName, "winograd");
       const w0 = index32(backend, filter);
       return winograd3x3(
         backend,
@@ -176,6 +179,7 @@ function conv2dDirect(
       );
     }
   }
+  traceRoute(kernelName, "direct");
   const out = backend.makeOutput([n, oh, ow, co], "float32");
   if (n * oh * ow * co === 0) return out;
   const rowRuns = axisRuns(oh, kh, h, (o, t) => o * sh + t * dh - top);
@@ -253,6 +257,7 @@ function conv2dBackpropInputDirect(
   const { top, left } = info.padInfo;
   const wino = kh === 3 && kw === 3 && sh === 1 && sw === 1 && co % 4 === 0;
   if (WINOGRAD && wino && winogradFits(n, h, w, co)) {
+    traceRoute(tf.Conv2DBackpropInput, "winograd");
     // dx is the 3x3 stride-1 convolution of dy with W flipped and transposed, pads 2 - pad.
     const w0 = index32(backend, filter);
     return winograd3x3(
@@ -267,6 +272,8 @@ function conv2dBackpropInputDirect(
       (heap, y, z, o, i) => heap[w0 + (((2 - y) * 3 + (2 - z)) * ci + i) * co + o],
     );
   }
+  // Strided: dx in sh x sw phases, each a stride-1 convolution of dy.
+  traceRoute(tf.Conv2DBackpropInput, sh * sw > 1 ? "phases" : "direct");
   const dx = backend.makeOutput([n, h, w, ci], "float32");
   if (n * h * w * ci === 0) return dx;
 
@@ -395,7 +402,7 @@ export function makeConv2dConfig(
       plain && x != null && filter != null
         ? loopsFor(backend, attrs.dataFormat, filter.shape[3], DIRECT_MAX_FILTER_FLOATS, filter, x)
         : null;
-    if (loops == null) return callOriginal(original, kernelName, args);
+    if (loops == null) return callOriginal(original, kernelName, args, "xnnpack");
     const info = tf.backend_util.computeConv2DInfo(
       x!.shape as [number, number, number, number],
       filter!.shape as [number, number, number, number],
@@ -406,7 +413,7 @@ export function makeConv2dConfig(
       false,
       "channelsLast",
     );
-    return conv2dDirect(backend, loops, x!, filter!, info);
+    return conv2dDirect(kernelName, backend, loops, x!, filter!, info);
   };
   return wasmKernelConfig(kernelName, original, kernelFunc);
 }

@@ -5,6 +5,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import { traceRoute } from "./route_trace.js";
 import { asWasmBackend } from "./wasm_heap.js";
 
 /** Missing-in-wasm kernels worth delegating (present in tfjs-backend-cpu 4.22). */
@@ -27,6 +28,7 @@ export function makeCpuDelegateConfig(cpuKernel: tf.KernelConfig): tf.KernelConf
     backend: unknown;
     attrs?: tf.NamedAttrMap;
   }): tf.TensorInfo | tf.TensorInfo[] => {
+    traceRoute(cpuKernel.kernelName, "cpu");
     const wasm = asWasmBackend(args.backend);
     const cpu = tf.findBackend("cpu") as unknown as CpuBackendLike | null;
     if (cpu == null) {

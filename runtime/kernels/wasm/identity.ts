@@ -6,6 +6,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
+import { traceRoute } from "./route_trace.js";
 
 interface RefCounting {
   incRef(dataId: tf.DataId): void;
@@ -20,6 +21,7 @@ export function makeIdentityConfig(original: tf.KernelConfig | undefined): tf.Ke
   const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (x.dtype === "string") return callOriginal(original, "Identity", args);
+    traceRoute(tf.Identity, "shared");
     return share(args.backend, x);
   };
   return wasmKernelConfig(tf.Identity, original, kernelFunc);
@@ -30,6 +32,7 @@ export function makeCastConfig(original: tf.KernelConfig | undefined): tf.Kernel
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { dtype } = args.attrs as unknown as tf.CastAttrs;
     if (x.dtype === "string" || dtype !== x.dtype) return callOriginal(original, "Cast", args);
+    traceRoute(tf.Cast, "shared");
     return share(args.backend, x);
   };
   return wasmKernelConfig(tf.Cast, original, kernelFunc);

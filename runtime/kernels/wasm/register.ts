@@ -48,6 +48,7 @@ import {
 } from "./channel_ops.js";
 import { CPU_DELEGATED_KERNELS, makeCpuDelegateConfig } from "./cpu_delegate.js";
 import { makeConv2dConfig } from "./conv_direct.js";
+import { noteMissingOriginal } from "./internals.js";
 import { makeCastConfig, makeIdentityConfig } from "./identity.js";
 import { makeSliceConfig, makeStridedSliceConfig } from "./strided_slice.js";
 import { makeTileConfig } from "./tile.js";
@@ -184,6 +185,8 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
     const current = tf.getKernel(name, "wasm");
     // A kernel resnetc adds replaces one if a later tfjs-backend-wasm has it.
     const replacing = action === "added" && current != null && !isOurs(current);
+    // The fallback a replaced kernel needs; internals.ts reports it missing.
+    if (action === "replaced" && current == null) noteMissingOriginal(name);
     if (!isOurs(current)) install(make(current));
     done.push({ kernel: name, action: replacing ? "replaced" : action, why });
   }

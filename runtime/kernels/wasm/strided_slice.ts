@@ -8,7 +8,8 @@
 // negative strides); the output's data order is the dense slice's, final shape only re-labels it.
 
 import * as tf from "@tensorflow/tfjs-core";
-import { wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
+import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
+import { traceRoute } from "./route_trace.js";
 import { asWasmBackend, offsetOf, type WasmBackendLike } from "./wasm_heap.js";
 
 /**
@@ -113,8 +114,9 @@ export function makeStridedSliceConfig(original: tf.KernelConfig | undefined): t
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (x.dtype === "string" || x.dtype === "complex64") {
       if (original == null) throw new Error(`resnetc StridedSlice: ${x.dtype} is not supported`);
-      return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+      return callOriginal(original, tf.StridedSlice, args);
     }
+    traceRoute(tf.StridedSlice, "run copy");
     const attrs = args.attrs as unknown as tf.StridedSliceAttrs;
     return stridedSliceOnHeap(asWasmBackend(args.backend), x, attrs);
   };
@@ -132,8 +134,9 @@ export function makeSliceConfig(original: tf.KernelConfig | undefined): tf.Kerne
     const { x } = args.inputs as { x: tf.TensorInfo };
     if (x.dtype === "string" || x.dtype === "complex64") {
       if (original == null) throw new Error(`resnetc Slice: ${x.dtype} is not supported`);
-      return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+      return callOriginal(original, tf.Slice, args);
     }
+    traceRoute(tf.Slice, "run copy");
     const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
     const [b, sz] = tf.slice_util.parseSliceParams(x, begin, size);
     tf.slice_util.assertParamsValid(x, b, sz);

@@ -7,7 +7,8 @@
 // same way. Work is proportional to the output size with memmove speed and O(log reps) calls.
 
 import * as tf from "@tensorflow/tfjs-core";
-import { wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
+import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
+import { traceRoute } from "./route_trace.js";
 import { asWasmBackend, offsetOf, type WasmBackendLike } from "./wasm_heap.js";
 
 /** Repeats heap[start, start+len) `times` times in total, in place (doubling). */
@@ -128,8 +129,9 @@ export function makeTileConfig(original: tf.KernelConfig | undefined): tf.Kernel
     const { reps } = args.attrs as unknown as tf.TileAttrs;
     if (x.dtype === "string" || x.dtype === "complex64") {
       if (original == null) throw new Error(`resnetc Tile: dtype ${x.dtype} is not supported`);
-      return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+      return callOriginal(original, tf.Tile, args);
     }
+    traceRoute(tf.Tile, "block copy");
     return tileOnHeap(asWasmBackend(args.backend), x, reps);
   };
   return wasmKernelConfig(tf.Tile, original, kernelFunc);

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { leadingSplit } from "../../../runtime/kernels/wasm/channel_ops.js";
 import { assembleSimdModule, simdLoops } from "../../../runtime/kernels/wasm/simd_module.js";
+import { startRouteTrace, stopRouteTrace } from "../../../runtime/kernels/wasm/route_trace.js";
 import type { WasmModuleLike } from "../../../runtime/kernels/wasm/wasm_heap.js";
 import {
   expectClose,
@@ -15,6 +16,7 @@ import {
   onCpuAndWasm,
   onWasm,
   randomValues,
+  routesOf,
   size,
 } from "./helpers.js";
 
@@ -78,27 +80,35 @@ describe("resnetc's SIMD module", () => {
   });
 });
 
-const REDUCE_CASES: Array<{ shape: number[]; axis: number | number[]; keepDims?: boolean }> = [
-  { shape: [64, 32, 32, 16], axis: [0, 1, 2] },
-  { shape: [64, 32, 32, 16], axis: [0, 1, 2], keepDims: true },
-  { shape: [8, 16, 16, 32], axis: [0, 1, 2] },
-  { shape: [8, 8, 8, 64], axis: [0, 1, 2], keepDims: true },
-  { shape: [2, 7, 7, 3], axis: [0, 1, 2] },
-  { shape: [3, 15, 15, 5], axis: [0, 1, 2], keepDims: true },
-  { shape: [3, 15, 15, 6], axis: [0, 1, 2] },
-  { shape: [5, 10], axis: 0 },
-  { shape: [64, 10], axis: [0], keepDims: true },
-  { shape: [7, 9, 8], axis: [0, 1] },
-  { shape: [4, 6, 8], axis: 0 },
-  { shape: [4, 6, 8], axis: [-3, -2] },
-  { shape: [1, 1, 1, 16], axis: [0, 1, 2] },
-  { shape: [1000], axis: 0 }, // everything: the original kernel
-  { shape: [2, 7, 7, 3], axis: [1, 2] }, // not leading: the original kernel
-  { shape: [2, 7, 7, 3], axis: -1, keepDims: true },
-  { shape: [2, 7, 7, 3], axis: [0, 3] },
-  { shape: [2, 3], axis: [] },
-  { shape: [0, 4], axis: 0 }, // 0 (the original kernel leaves the output unset)
-  { shape: [3, 0], axis: 0 },
+/** Routes of resnetc's channel kernels (route_trace.ts); "stock": tfjs-backend-wasm's own. */
+type Route = "column sums" | "row broadcast" | "stock";
+
+const REDUCE_CASES: Array<{
+  shape: number[];
+  axis: number | number[];
+  keepDims?: boolean;
+  route: Route;
+}> = [
+  { shape: [64, 32, 32, 16], axis: [0, 1, 2], route: "column sums" },
+  { shape: [64, 32, 32, 16], axis: [0, 1, 2], keepDims: true, route: "column sums" },
+  { shape: [8, 16, 16, 32], axis: [0, 1, 2], route: "column sums" },
+  { shape: [8, 8, 8, 64], axis: [0, 1, 2], keepDims: true, route: "column sums" },
+  { shape: [2, 7, 7, 3], axis: [0, 1, 2], route: "column sums" },
+  { shape: [3, 15, 15, 5], axis: [0, 1, 2], keepDims: true, route: "column sums" },
+  { shape: [3, 15, 15, 6], axis: [0, 1, 2], route: "column sums" },
+  { shape: [5, 10], axis: 0, route: "column sums" },
+  { shape: [64, 10], axis: [0], keepDims: true, route: "column sums" },
+  { shape: [7, 9, 8], axis: [0, 1], route: "column sums" },
+  { shape: [4, 6, 8], axis: 0, route: "column sums" },
+  { shape: [4, 6, 8], axis: [-3, -2], route: "column sums" },
+  { shape: [1, 1, 1, 16], axis: [0, 1, 2], route: "column sums" },
+  { shape: [1000], axis: 0, route: "column sums" }, // one column of 1000 rows
+  { shape: [2, 7, 7, 3], axis: [1, 2], route: "stock" }, // not leading: the original kernel
+  { shape: [2, 7, 7, 3], axis: -1, keepDims: true, route: "stock" },
+  { shape: [2, 7, 7, 3], axis: [0, 3], route: "stock" },
+  { shape: [2, 3], axis: [], route: "stock" },
+  { shape: [0, 4], axis: 0, route: "column sums" }, // 0 (the original kernel leaves the output unset)
+  { shape: [3, 0], axis: 0, route: "column sums" },
 ];
 
 describe("wasm Sum and Mean match cpu", () => {
@@ -107,49 +117,52 @@ describe("wasm Sum and Mean match cpu", () => {
     it(label, async () => {
       // An offset makes cancellation-free sums large, where float32 accumulation would drift.
       const values = randomValues(size(c.shape), 11, 2).map((v) => v + 0.75);
-      const { cpu, wasm } = await onCpuAndWasm(() =>
+      const { cpu, wasm, routes } = await onCpuAndWasm(() =>
         tf.tidy(() => {
           const x = tf.tensor(values, c.shape);
           return [tf.sum(x, c.axis, c.keepDims), tf.mean(x, c.axis, c.keepDims)].map(result);
         }),
       );
+      expect(routesOf(routes, "Sum"), "Sum's route").toEqual({ [c.route]: 1 });
+      expect(routesOf(routes, "Mean"), "Mean's route").toEqual({ [c.route]: 1 });
       expectSame(wasm[0], cpu[0], `sum ${label}`);
       expectSame(wasm[1], cpu[1], `mean ${label}`);
     });
   }
 
   it("int32 sums (the original kernel)", async () => {
-    const { cpu, wasm } = await onCpuAndWasm(() =>
+    const { cpu, wasm, routes } = await onCpuAndWasm(() =>
       tf.tidy(() => {
         const x = tf.tensor(Int32Array.from(randomValues(2 * 5 * 4, 12, 100)), [2, 5, 4], "int32");
         return [tf.sum(x, [0, 1]), tf.sum(x, 2)].map(result);
       }),
     );
+    expect(routesOf(routes, "Sum")).toEqual({ stock: 2 });
     expect(wasm).toEqual(cpu);
   });
 });
 
-const BINARY_CASES: Array<{ a: number[]; b: number[] }> = [
-  { a: [64, 32, 32, 16], b: [16] },
-  { a: [1, 1, 1, 16], b: [64, 32, 32, 16] },
-  { a: [8, 16, 16, 32], b: [1, 1, 1, 32] },
-  { a: [64], b: [4, 8, 8, 64] },
-  { a: [2, 7, 7, 3], b: [3] },
-  { a: [3], b: [2, 7, 7, 3] },
-  { a: [3, 15, 15, 5], b: [1, 1, 1, 5] },
-  { a: [3, 15, 15, 6], b: [6] },
-  { a: [7, 5], b: [5] }, // 7 rows, groups of 4: 3 rows left over
-  { a: [5], b: [7, 5] },
-  { a: [2, 6], b: [1, 6] },
-  { a: [4, 4], b: [4, 1] }, // a column, not a row: the original kernel
-  { a: [2, 3, 4], b: [3, 4] }, // [3,4] is not a vector: the original kernel
-  { a: [2, 3, 4], b: [] }, // a scalar: 24 floats as 6 rows of 4
-  { a: [], b: [64, 32, 32, 16] },
-  { a: [1, 1, 1, 1], b: [7, 5] }, // 35 floats: 3 left over after the rows of 4
-  { a: [3, 5], b: [1] },
-  { a: [7], b: [] }, // as many values as channels: the original kernel
-  { a: [5, 8], b: [5, 8] },
-  { a: [8], b: [8] },
+const BINARY_CASES: Array<{ a: number[]; b: number[]; route: Route }> = [
+  { a: [64, 32, 32, 16], b: [16], route: "row broadcast" },
+  { a: [1, 1, 1, 16], b: [64, 32, 32, 16], route: "row broadcast" },
+  { a: [8, 16, 16, 32], b: [1, 1, 1, 32], route: "row broadcast" },
+  { a: [64], b: [4, 8, 8, 64], route: "row broadcast" },
+  { a: [2, 7, 7, 3], b: [3], route: "row broadcast" },
+  { a: [3], b: [2, 7, 7, 3], route: "row broadcast" },
+  { a: [3, 15, 15, 5], b: [1, 1, 1, 5], route: "row broadcast" },
+  { a: [3, 15, 15, 6], b: [6], route: "row broadcast" },
+  { a: [7, 5], b: [5], route: "row broadcast" }, // 7 rows, groups of 4: 3 rows left over
+  { a: [5], b: [7, 5], route: "row broadcast" },
+  { a: [2, 6], b: [1, 6], route: "row broadcast" },
+  { a: [4, 4], b: [4, 1], route: "stock" }, // a column, not a row: the original kernel
+  { a: [2, 3, 4], b: [3, 4], route: "stock" }, // [3,4] is not a vector: the original kernel
+  { a: [2, 3, 4], b: [], route: "row broadcast" }, // a scalar: 24 floats as 6 rows of 4
+  { a: [], b: [64, 32, 32, 16], route: "row broadcast" },
+  { a: [1, 1, 1, 1], b: [7, 5], route: "row broadcast" }, // 35 floats: 3 left over after the rows of 4
+  { a: [3, 5], b: [1], route: "row broadcast" },
+  { a: [7], b: [], route: "stock" }, // as many values as channels: the original kernel
+  { a: [5, 8], b: [5, 8], route: "stock" },
+  { a: [8], b: [8], route: "stock" },
 ];
 
 describe("wasm Multiply, Add, Sub and RealDiv with a broadcast row or scalar match cpu", () => {
@@ -158,7 +171,7 @@ describe("wasm Multiply, Add, Sub and RealDiv with a broadcast row or scalar mat
     it(label, async () => {
       const av = randomValues(size(c.a), 21, 3);
       const bv = randomValues(size(c.b), 22, 3);
-      const { cpu, wasm } = await onCpuAndWasm(() =>
+      const { cpu, wasm, routes } = await onCpuAndWasm(() =>
         tf.tidy(() => {
           const a = tf.tensor(av, c.a);
           const b = tf.tensor(bv, c.b);
@@ -172,6 +185,14 @@ describe("wasm Multiply, Add, Sub and RealDiv with a broadcast row or scalar mat
           ].map(result);
         }),
       );
+      for (const [k, calls] of [
+        ["Multiply", 1],
+        ["Add", 1],
+        ["Sub", 2],
+        ["RealDiv", 2],
+      ] as const) {
+        expect(routesOf(routes, k), `${k}'s route`).toEqual({ [c.route]: calls });
+      }
       // Single float32 operations: exactly the same results.
       ["mul", "add", "sub", "reversed sub", "div", "reversed div"].forEach((op, i) =>
         expectSame(wasm[i], cpu[i], `${op} ${label}`, 0, 0),
@@ -212,7 +233,7 @@ describe("wasm FusedBatchNorm matches cpu", () => {
       const vv = randomValues(n, 33).map((v) => v * v + 0.1);
       const ov = randomValues(n, 34);
       const sv = randomValues(n, 35, 2);
-      const { cpu, wasm } = await onCpuAndWasm(() =>
+      const { cpu, wasm, routes } = await onCpuAndWasm(() =>
         tf.tidy(() => {
           const p = (v: Float32Array) => tf.tensor(v, c.params);
           const y = tf.batchNorm(
@@ -226,6 +247,7 @@ describe("wasm FusedBatchNorm matches cpu", () => {
           return result(y);
         }),
       );
+      expect(routesOf(routes, "FusedBatchNorm"), "its route").toEqual({ affine: 1 });
       expectSame(wasm, cpu, label, 1e-5, 1e-6);
     });
   }
@@ -235,7 +257,7 @@ describe("wasm FusedBatchNorm matches cpu", () => {
     const xv = randomValues(size(shape), 36, 2);
     const gv = randomValues(12, 37);
     const rv = randomValues(size(shape), 38);
-    const { cpu, wasm } = await onCpuAndWasm((): Result[] =>
+    const { cpu, wasm, routes } = await onCpuAndWasm((): Result[] =>
       tf.tidy(() => {
         const x = tf.tensor(xv, shape);
         const gamma = tf.tensor1d(gv);
@@ -248,12 +270,21 @@ describe("wasm FusedBatchNorm matches cpu", () => {
         return tf.grads(f)([x, gamma, beta]).map(result);
       }),
     );
+    // The per-channel steps of batch norm and its gradient take the SIMD routes (the others are
+    // same-shape operations, which stay stock).
+    expect(routesOf(routes, "Mean")).toEqual({ "column sums": 2 });
+    expect(routesOf(routes, "Sum")).toEqual({ "column sums": 6 });
+    expect(routesOf(routes, "FusedBatchNorm")).toEqual({ affine: 1 });
+    expect(routesOf(routes, "Sub")).toEqual({ "row broadcast": 2 });
+    expect(routesOf(routes, "Multiply")["row broadcast"]).toBe(6);
+    expect(routesOf(routes, "Tile")).toEqual({ "block copy": 4 });
     cpu.forEach((g, i) => expectSame(wasm[i], g, `gradient ${i}`, 1e-3, 1e-4));
   });
 });
 
 describe("wasm Identity and Cast share data", () => {
   it("clone and same-dtype cast give equal tensors that outlive their input", async () => {
+    startRouteTrace();
     const out = await onWasm(() => {
       const x = tf.tensor([1.5, -2, 3], [3]);
       const c = tf.clone(x);
@@ -264,6 +295,9 @@ describe("wasm Identity and Cast share data", () => {
       tf.dispose([c, f, i]);
       return r;
     });
+    const routes = stopRouteTrace();
+    expect(routesOf(routes, "Identity")).toEqual({ shared: 1 });
+    expect(routesOf(routes, "Cast")).toEqual({ shared: 1, stock: 1 });
     expect(out).toEqual([
       { shape: [3], dtype: "float32", data: [1.5, -2, 3] },
       { shape: [3], dtype: "float32", data: [1.5, -2, 3] },

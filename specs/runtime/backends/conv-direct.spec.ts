@@ -16,35 +16,200 @@ import {
   explicit,
   onCpuAndWasm,
   randomValues,
+  routesOf,
   size,
-  type ConvCase as Case,
+  type ConvCase,
 } from "./helpers.js";
 
+/** A case with the routes resnetc's kernels must take: forward, and input gradient (dx). */
+type Case = ConvCase & { fwd: "winograd" | "direct" | "xnnpack"; dx?: string };
+
 const CASES: Case[] = [
-  { x: [4, 32, 32, 16], filter: [3, 3, 16, 16], strides: [1, 1], pad: "same" },
-  { x: [4, 32, 32, 16], filter: [3, 3, 16, 32], strides: [2, 2], pad: "same" },
-  { x: [4, 8, 8, 64], filter: [3, 3, 64, 64], strides: [1, 1], pad: "same" },
-  { x: [4, 32, 32, 3], filter: [3, 3, 3, 16], strides: [1, 1], pad: "same" },
-  { x: [2, 7, 7, 8], filter: [3, 3, 8, 20], strides: [1, 1], pad: "same" },
-  { x: [2, 15, 15, 4], filter: [3, 3, 4, 12], strides: [2, 2], pad: "valid" },
-  { x: [2, 16, 16, 8], filter: [3, 3, 8, 8], strides: [2, 2], pad: "valid" },
-  { x: [2, 9, 11, 12], filter: [5, 5, 12, 4], strides: [2, 2], pad: "same" },
-  { x: [2, 16, 16, 16], filter: [1, 1, 16, 32], strides: [2, 2], pad: "valid" },
-  { x: [2, 10, 7, 4], filter: [3, 3, 4, 8], strides: [2, 1], pad: explicit(2, 0, 0, 1) },
-  { x: [2, 6, 6, 4], filter: [1, 1, 4, 4], strides: [1, 1], pad: explicit(2, 2, 2, 2) },
-  { x: [2, 5, 5, 4], filter: [7, 7, 4, 8], strides: [1, 1], pad: "same" },
-  { x: [2, 9, 9, 8], filter: [2, 2, 8, 8], strides: [3, 3], pad: "valid" },
-  { x: [1, 11, 11, 4], filter: [3, 3, 4, 8], strides: [1, 1], pad: "same", dilations: [2, 2] },
-  { x: [1, 12, 9, 8], filter: [3, 2, 8, 4], strides: [1, 1], pad: "valid", dilations: [2, 3] },
+  {
+    x: [4, 32, 32, 16],
+    filter: [3, 3, 16, 16],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "winograd",
+    dx: "winograd",
+  },
+  {
+    x: [4, 32, 32, 16],
+    filter: [3, 3, 16, 32],
+    strides: [2, 2],
+    pad: "same",
+    fwd: "direct",
+    dx: "phases",
+  },
+  {
+    x: [4, 8, 8, 64],
+    filter: [3, 3, 64, 64],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "winograd",
+    dx: "winograd",
+  },
+  {
+    x: [4, 32, 32, 3],
+    filter: [3, 3, 3, 16],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "direct",
+    dx: "xnnpack",
+  },
+  {
+    x: [2, 7, 7, 8],
+    filter: [3, 3, 8, 20],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "winograd",
+    dx: "winograd",
+  },
+  {
+    x: [2, 15, 15, 4],
+    filter: [3, 3, 4, 12],
+    strides: [2, 2],
+    pad: "valid",
+    fwd: "direct",
+    dx: "phases",
+  },
+  {
+    x: [2, 16, 16, 8],
+    filter: [3, 3, 8, 8],
+    strides: [2, 2],
+    pad: "valid",
+    fwd: "direct",
+    dx: "phases",
+  },
+  {
+    x: [2, 9, 11, 12],
+    filter: [5, 5, 12, 4],
+    strides: [2, 2],
+    pad: "same",
+    fwd: "direct",
+    dx: "phases",
+  },
+  {
+    x: [2, 16, 16, 16],
+    filter: [1, 1, 16, 32],
+    strides: [2, 2],
+    pad: "valid",
+    fwd: "direct",
+    dx: "phases",
+  },
+  {
+    x: [2, 10, 7, 4],
+    filter: [3, 3, 4, 8],
+    strides: [2, 1],
+    pad: explicit(2, 0, 0, 1),
+    fwd: "direct",
+    dx: "phases",
+  },
+  {
+    x: [2, 6, 6, 4],
+    filter: [1, 1, 4, 4],
+    strides: [1, 1],
+    pad: explicit(2, 2, 2, 2),
+    fwd: "direct",
+    dx: "direct",
+  },
+  {
+    x: [2, 5, 5, 4],
+    filter: [7, 7, 4, 8],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "direct",
+    dx: "direct",
+  },
+  {
+    x: [2, 9, 9, 8],
+    filter: [2, 2, 8, 8],
+    strides: [3, 3],
+    pad: "valid",
+    fwd: "direct",
+    dx: "phases",
+  },
+  {
+    x: [1, 11, 11, 4],
+    filter: [3, 3, 4, 8],
+    strides: [1, 1],
+    pad: "same",
+    dilations: [2, 2],
+    fwd: "direct",
+  },
+  {
+    x: [1, 12, 9, 8],
+    filter: [3, 2, 8, 4],
+    strides: [1, 1],
+    pad: "valid",
+    dilations: [2, 3],
+    fwd: "direct",
+  },
   // 3x3 stride 1: Winograd F(2x2, 3x3) (odd sizes crop the last tiles, pads of 0 to 3)
-  { x: [3, 16, 16, 32], filter: [3, 3, 32, 32], strides: [1, 1], pad: "same" },
-  { x: [2, 9, 11, 4], filter: [3, 3, 4, 12], strides: [1, 1], pad: "same" },
-  { x: [2, 9, 10, 8], filter: [3, 3, 8, 4], strides: [1, 1], pad: "valid" },
-  { x: [1, 6, 7, 4], filter: [3, 3, 4, 8], strides: [1, 1], pad: explicit(2, 0, 3, 1) },
-  { x: [1, 5, 5, 8], filter: [3, 3, 8, 16], strides: [1, 1], pad: explicit(3, 3, 0, 2) },
-  { x: [1, 2, 2, 4], filter: [3, 3, 4, 4], strides: [1, 1], pad: "same" },
-  { x: [2, 6, 6, 4], filter: [3, 3, 4, 6], strides: [1, 1], pad: "same" }, // Co % 4: original
-  { x: [1, 3, 3, 160], filter: [3, 3, 160, 160], strides: [1, 1], pad: "same" }, // over the limit
+  {
+    x: [3, 16, 16, 32],
+    filter: [3, 3, 32, 32],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "winograd",
+    dx: "winograd",
+  },
+  {
+    x: [2, 9, 11, 4],
+    filter: [3, 3, 4, 12],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "winograd",
+    dx: "winograd",
+  },
+  {
+    x: [2, 9, 10, 8],
+    filter: [3, 3, 8, 4],
+    strides: [1, 1],
+    pad: "valid",
+    fwd: "winograd",
+    dx: "winograd",
+  },
+  {
+    x: [1, 6, 7, 4],
+    filter: [3, 3, 4, 8],
+    strides: [1, 1],
+    pad: explicit(2, 0, 3, 1),
+    fwd: "winograd",
+    dx: "winograd",
+  },
+  {
+    x: [1, 5, 5, 8],
+    filter: [3, 3, 8, 16],
+    strides: [1, 1],
+    pad: explicit(3, 3, 0, 2),
+    fwd: "winograd",
+    dx: "winograd",
+  },
+  {
+    x: [1, 2, 2, 4],
+    filter: [3, 3, 4, 4],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "winograd",
+    dx: "winograd",
+  },
+  {
+    x: [2, 6, 6, 4],
+    filter: [3, 3, 4, 6],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "xnnpack",
+    dx: "direct",
+  }, // Co % 4: original
+  {
+    x: [1, 3, 3, 160],
+    filter: [3, 3, 160, 160],
+    strides: [1, 1],
+    pad: "same",
+    fwd: "xnnpack",
+    dx: "winograd",
+  }, // over the limit
 ];
 
 function inputs(c: Case) {
@@ -113,7 +278,9 @@ describe("wasm direct Conv2D and FusedConv2D match cpu", () => {
 
   for (const c of CASES) {
     it(label(c), async () => {
-      const { cpu, wasm } = await onCpuAndWasm(() => [forward(c), forward(c, {})]);
+      const { cpu, wasm, routes } = await onCpuAndWasm(() => [forward(c), forward(c, {})]);
+      expect(routesOf(routes, "Conv2D"), "Conv2D's route").toEqual({ [c.fwd]: 1 });
+      expect(routesOf(routes, "FusedConv2D"), "FusedConv2D's route").toEqual({ [c.fwd]: 1 });
       expect(wasm[0].shape).toEqual(cpu[0].shape);
       expectClose(wasm[0].data, cpu[0].data, `conv2d ${label(c)}`);
       expectClose(wasm[1].data, cpu[1].data, `fused conv2d ${label(c)}`);
@@ -122,11 +289,12 @@ describe("wasm direct Conv2D and FusedConv2D match cpu", () => {
 
   it("fused with bias or relu (the original kernel)", async () => {
     const c = CASES[4];
-    const { cpu, wasm } = await onCpuAndWasm(() => [
+    const { cpu, wasm, routes } = await onCpuAndWasm(() => [
       forward(c, { bias: true }),
       forward(c, { activation: "relu" }),
       forward(c, { bias: true, activation: "relu" }),
     ]);
+    expect(routesOf(routes, "FusedConv2D")).toEqual({ xnnpack: 3 });
     cpu.forEach((r, i) => expectClose(wasm[i].data, r.data, `fused variant ${i}`));
   });
 });
@@ -135,7 +303,8 @@ describe("wasm direct Conv2DBackpropInput matches cpu", () => {
   for (const c of CASES) {
     it(label(c), async () => {
       if (c.dilations) return; // tfjs has no input gradient for dilated convolutions
-      const { cpu, wasm } = await onCpuAndWasm(() => inputGrad(c));
+      const { cpu, wasm, routes } = await onCpuAndWasm(() => inputGrad(c));
+      expect(routesOf(routes, "Conv2DBackpropInput"), "its route").toEqual({ [c.dx!]: 1 });
       expect(wasm.shape).toEqual(c.x);
       expectClose(wasm.data, cpu.data, `dx ${label(c)}`);
     });

@@ -11,6 +11,7 @@ import {
   initBackends,
   onCpuAndWasm,
   randomValues,
+  routesOf,
   type Pad,
 } from "./helpers.js";
 
@@ -21,11 +22,16 @@ interface Case {
   strides: number | [number, number];
   pad: Pad;
   bias?: boolean;
+  /** The routes resnetc's Conv2DBackpropFilter (dW) and Conv2DBackpropInput (dx) must take. */
+  dW: "winograd" | "direct" | "xnnpack";
+  dx: "winograd" | "direct" | "phases" | "xnnpack";
 }
 
 const CASES: Case[] = [
   {
     name: "3x3 s1 same [2,32,32,16] 16->16",
+    dW: "winograd",
+    dx: "winograd",
     x: [2, 32, 32, 16],
     filter: [3, 3, 16, 16],
     strides: 1,
@@ -33,6 +39,8 @@ const CASES: Case[] = [
   },
   {
     name: "3x3 s2 same [2,32,32,16] -> [2,16,16,32]",
+    dW: "direct",
+    dx: "phases",
     x: [2, 32, 32, 16],
     filter: [3, 3, 16, 32],
     strides: 2,
@@ -40,6 +48,8 @@ const CASES: Case[] = [
   },
   {
     name: "1x1 s2 valid projection 16->32",
+    dW: "direct",
+    dx: "phases",
     x: [2, 32, 32, 16],
     filter: [1, 1, 16, 32],
     strides: 2,
@@ -47,6 +57,8 @@ const CASES: Case[] = [
   },
   {
     name: "1x1 s2 same projection with bias",
+    dW: "direct",
+    dx: "phases",
     x: [2, 16, 16, 16],
     filter: [1, 1, 16, 32],
     strides: 2,
@@ -55,6 +67,8 @@ const CASES: Case[] = [
   },
   {
     name: "7x7 s2 same stem [1,56,56,3] -> 8",
+    dW: "direct",
+    dx: "xnnpack",
     x: [1, 56, 56, 3],
     filter: [7, 7, 3, 8],
     strides: 2,
@@ -62,16 +76,36 @@ const CASES: Case[] = [
   },
   {
     name: "7x7 s2 valid stem on odd 57x57 with bias",
+    dW: "direct",
+    dx: "xnnpack",
     x: [1, 57, 57, 3],
     filter: [7, 7, 3, 8],
     strides: 2,
     pad: "valid",
     bias: true,
   },
-  { name: "3x3 s2 same on 7x7", x: [2, 7, 7, 8], filter: [3, 3, 8, 16], strides: 2, pad: "same" },
-  { name: "3x3 s2 valid on 7x7", x: [2, 7, 7, 8], filter: [3, 3, 8, 16], strides: 2, pad: "valid" },
+  {
+    name: "3x3 s2 same on 7x7",
+    dW: "direct",
+    dx: "phases",
+    x: [2, 7, 7, 8],
+    filter: [3, 3, 8, 16],
+    strides: 2,
+    pad: "same",
+  },
+  {
+    name: "3x3 s2 valid on 7x7",
+    dW: "direct",
+    dx: "phases",
+    x: [2, 7, 7, 8],
+    filter: [3, 3, 8, 16],
+    strides: 2,
+    pad: "valid",
+  },
   {
     name: "3x3 s2 same on 15x15",
+    dW: "direct",
+    dx: "phases",
     x: [2, 15, 15, 8],
     filter: [3, 3, 8, 8],
     strides: 2,
@@ -79,6 +113,8 @@ const CASES: Case[] = [
   },
   {
     name: "3x3 s2 valid on 15x15",
+    dW: "direct",
+    dx: "phases",
     x: [2, 15, 15, 8],
     filter: [3, 3, 8, 8],
     strides: 2,
@@ -86,6 +122,8 @@ const CASES: Case[] = [
   },
   {
     name: "3x3 s2 valid on 16x16 (last row never read)",
+    dW: "direct",
+    dx: "phases",
     x: [2, 16, 16, 8],
     filter: [3, 3, 8, 8],
     strides: 2,
@@ -93,6 +131,8 @@ const CASES: Case[] = [
   },
   {
     name: "3x3 s1 same 8x8 64->64 with bias",
+    dW: "winograd",
+    dx: "winograd",
     x: [2, 8, 8, 64],
     filter: [3, 3, 64, 64],
     strides: 1,
@@ -101,6 +141,8 @@ const CASES: Case[] = [
   },
   {
     name: "1x1 s1 valid 32->16",
+    dW: "direct",
+    dx: "direct",
     x: [2, 8, 8, 32],
     filter: [1, 1, 32, 16],
     strides: 1,
@@ -108,6 +150,8 @@ const CASES: Case[] = [
   },
   {
     name: "3x3 s2 explicit pads top 1 bottom 2 left 2 right 0",
+    dW: "xnnpack",
+    dx: "phases",
     x: [2, 9, 10, 4],
     filter: [3, 3, 4, 6],
     strides: 2,
@@ -120,6 +164,8 @@ const CASES: Case[] = [
   },
   {
     name: "1x1 s1 explicit pad 1 (pad larger than the kernel)",
+    dW: "direct",
+    dx: "direct",
     x: [2, 6, 6, 4],
     filter: [1, 1, 4, 4],
     strides: 1,
@@ -132,6 +178,8 @@ const CASES: Case[] = [
   },
   {
     name: "3x3 strides [1,2] same on 9x9",
+    dW: "direct",
+    dx: "phases",
     x: [2, 9, 9, 4],
     filter: [3, 3, 4, 8],
     strides: [1, 2],
@@ -174,7 +222,9 @@ describe("wasm conv2d gradients match cpu", () => {
 
   for (const c of CASES) {
     it(c.name, async () => {
-      const { cpu, wasm } = await onCpuAndWasm(() => run(c));
+      const { cpu, wasm, routes } = await onCpuAndWasm(() => run(c));
+      expect(routesOf(routes, "Conv2DBackpropFilter"), "dW's route").toEqual({ [c.dW]: 1 });
+      expect(routesOf(routes, "Conv2DBackpropInput"), "dx's route").toEqual({ [c.dx]: 1 });
       const names = ["y", "dx", "dW", "dBias"];
       expect(wasm.length).toBe(cpu.length);
       for (let i = 0; i < cpu.length; i++) expectClose(wasm[i], cpu[i], `${c.name}: ${names[i]}`);
@@ -182,7 +232,7 @@ describe("wasm conv2d gradients match cpu", () => {
   }
 
   it("depthwise conv and gather gradients (delegated to the cpu kernels) match cpu", async () => {
-    const { cpu, wasm } = await onCpuAndWasm(() =>
+    const { cpu, wasm, routes } = await onCpuAndWasm(() =>
       tf.tidy(() => {
         const x = tf.tensor4d(randomValues(2 * 9 * 9 * 4, 41), [2, 9, 9, 4]);
         const w = tf.tensor4d(randomValues(3 * 3 * 4 * 2, 42), [3, 3, 4, 2]);
@@ -196,6 +246,13 @@ describe("wasm conv2d gradients match cpu", () => {
         return [dx, dw, dt].map((t) => t.dataSync() as Float32Array);
       }),
     );
+    for (const k of [
+      "DepthwiseConv2dNativeBackpropFilter",
+      "DepthwiseConv2dNativeBackpropInput",
+      "UnsortedSegmentSum",
+    ]) {
+      expect(routesOf(routes, k), k).toEqual({ cpu: 1 });
+    }
     cpu.forEach((g, i) => expectClose(wasm[i], g, `delegated gradient ${i}`));
   });
 

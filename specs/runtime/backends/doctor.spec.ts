@@ -89,6 +89,9 @@ describe("doctor", () => {
     expect(report.wasm.heapLimitBytes).toBe(4294901760);
     // Node.js 20+ has wasm SIMD: resnetc's loops load over the backend's heap.
     expect(report.wasm.simd).toBe(true);
+    expect(report.wasm.simdFailure).toBeNull();
+    // tfjs-backend-wasm's internals are what resnetc's kernels read (the pinned versions).
+    expect(report.wasm.internals).toBeNull();
     expect(report.wasm.kernels.map((k) => k.kernel)).toEqual(
       expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile"]),
     );
@@ -110,6 +113,7 @@ describe("doctor", () => {
     expect(text).toMatch(/^auto picks: backend \w+ \(auto: /m);
     expect(text).toContain("heap limit  4.0 GiB");
     expect(text).toContain("SIMD loops  loaded: resnetc's kernels below run on them");
+    expect(text).toContain("  internals   as resnetc's kernels expect\n");
     if (!optionalInstalled) {
       expect(text).toMatch(/^ {2}node {4}not installed {3}@tensorflow\/tfjs-node$/m);
       expect(text).toContain("to use it: install it with `npm install @tensorflow/tfjs-node`");

@@ -12,29 +12,51 @@ import {
   explicit,
   onCpuAndWasm,
   randomValues,
+  routesOf,
   size,
-  type ConvCase as Case,
+  type ConvCase,
 } from "./helpers.js";
 
+/** A case with the route resnetc's Conv2DBackpropFilter must take. */
+type Case = ConvCase & { route: "winograd" | "direct" | "xnnpack" };
+
 const CASES: Case[] = [
-  { x: [8, 32, 32, 16], filter: [3, 3, 16, 16], strides: [1, 1], pad: "same" },
-  { x: [4, 32, 32, 16], filter: [3, 3, 16, 32], strides: [2, 2], pad: "same" },
-  { x: [4, 8, 8, 64], filter: [3, 3, 64, 64], strides: [1, 1], pad: "same" },
-  { x: [4, 32, 32, 3], filter: [3, 3, 3, 16], strides: [1, 1], pad: "same" },
-  { x: [3, 7, 7, 5], filter: [3, 3, 5, 12], strides: [1, 1], pad: "same" },
-  { x: [2, 15, 15, 7], filter: [3, 3, 7, 4], strides: [2, 2], pad: "valid" },
-  { x: [2, 9, 9, 6], filter: [5, 5, 6, 20], strides: [2, 2], pad: "same" },
-  { x: [2, 16, 16, 16], filter: [1, 1, 16, 32], strides: [2, 2], pad: "valid" },
-  { x: [2, 10, 7, 4], filter: [3, 3, 4, 8], strides: [2, 1], pad: explicit(2, 0, 0, 1) },
-  { x: [2, 5, 5, 4], filter: [1, 1, 4, 4], strides: [1, 1], pad: explicit(2, 2, 2, 2) },
-  { x: [2, 5, 5, 2], filter: [7, 7, 2, 8], strides: [1, 1], pad: "same" },
+  { x: [8, 32, 32, 16], filter: [3, 3, 16, 16], strides: [1, 1], pad: "same", route: "winograd" },
+  { x: [4, 32, 32, 16], filter: [3, 3, 16, 32], strides: [2, 2], pad: "same", route: "direct" },
+  { x: [4, 8, 8, 64], filter: [3, 3, 64, 64], strides: [1, 1], pad: "same", route: "winograd" },
+  { x: [4, 32, 32, 3], filter: [3, 3, 3, 16], strides: [1, 1], pad: "same", route: "direct" },
+  { x: [3, 7, 7, 5], filter: [3, 3, 5, 12], strides: [1, 1], pad: "same", route: "direct" },
+  { x: [2, 15, 15, 7], filter: [3, 3, 7, 4], strides: [2, 2], pad: "valid", route: "direct" },
+  { x: [2, 9, 9, 6], filter: [5, 5, 6, 20], strides: [2, 2], pad: "same", route: "direct" },
+  { x: [2, 16, 16, 16], filter: [1, 1, 16, 32], strides: [2, 2], pad: "valid", route: "direct" },
+  {
+    x: [2, 10, 7, 4],
+    filter: [3, 3, 4, 8],
+    strides: [2, 1],
+    pad: explicit(2, 0, 0, 1),
+    route: "direct",
+  },
+  {
+    x: [2, 5, 5, 4],
+    filter: [1, 1, 4, 4],
+    strides: [1, 1],
+    pad: explicit(2, 2, 2, 2),
+    route: "direct",
+  },
+  { x: [2, 5, 5, 2], filter: [7, 7, 2, 8], strides: [1, 1], pad: "same", route: "direct" },
   // 3x3 stride 1 with Ci % 4 == 0: Winograd F(2x2, 3x3) (odd outputs padded to whole tiles)
-  { x: [3, 16, 16, 32], filter: [3, 3, 32, 32], strides: [1, 1], pad: "same" },
-  { x: [2, 9, 11, 4], filter: [3, 3, 4, 12], strides: [1, 1], pad: "same" },
-  { x: [2, 9, 10, 8], filter: [3, 3, 8, 4], strides: [1, 1], pad: "valid" },
-  { x: [1, 6, 7, 12], filter: [3, 3, 12, 8], strides: [1, 1], pad: explicit(2, 0, 3, 1) },
-  { x: [1, 2, 2, 4], filter: [3, 3, 4, 16], strides: [1, 1], pad: "same" },
-  { x: [1, 6, 6, 3], filter: [3, 3, 3, 6], strides: [1, 1], pad: "same" }, // XNNPACK route
+  { x: [3, 16, 16, 32], filter: [3, 3, 32, 32], strides: [1, 1], pad: "same", route: "winograd" },
+  { x: [2, 9, 11, 4], filter: [3, 3, 4, 12], strides: [1, 1], pad: "same", route: "winograd" },
+  { x: [2, 9, 10, 8], filter: [3, 3, 8, 4], strides: [1, 1], pad: "valid", route: "winograd" },
+  {
+    x: [1, 6, 7, 12],
+    filter: [3, 3, 12, 8],
+    strides: [1, 1],
+    pad: explicit(2, 0, 3, 1),
+    route: "winograd",
+  },
+  { x: [1, 2, 2, 4], filter: [3, 3, 4, 16], strides: [1, 1], pad: "same", route: "winograd" },
+  { x: [1, 6, 6, 3], filter: [3, 3, 3, 6], strides: [1, 1], pad: "same", route: "xnnpack" }, // XNNPACK route
 ];
 
 function filterGrad(c: Case): { shape: number[]; data: number[] } {
@@ -60,7 +82,8 @@ describe("wasm Conv2DBackpropFilter (direct route) matches cpu", () => {
   for (const c of CASES) {
     const label = `x ${JSON.stringify(c.x)} filter ${JSON.stringify(c.filter)} strides ${c.strides} pad ${JSON.stringify(c.pad)}`;
     it(label, async () => {
-      const { cpu, wasm } = await onCpuAndWasm(() => filterGrad(c));
+      const { cpu, wasm, routes } = await onCpuAndWasm(() => filterGrad(c));
+      expect(routesOf(routes, "Conv2DBackpropFilter"), "its route").toEqual({ [c.route]: 1 });
       expect(wasm.shape).toEqual(c.filter);
       expectClose(wasm.data, cpu.data, label);
     });

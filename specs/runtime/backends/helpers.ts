@@ -4,6 +4,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { expect } from "vitest";
 import { selectBackend } from "../../../runtime/backends/index.js";
+import {
+  startRouteTrace,
+  stopRouteTrace,
+  type RouteCounts,
+} from "../../../runtime/kernels/wasm/route_trace.js";
 import { Rng } from "../../../runtime/rng.js";
 
 /** Uniform values in [-scale, scale), the same for a given seed on every run. */
@@ -26,18 +31,29 @@ export async function initBackends(): Promise<void> {
   await tf.setBackend("cpu");
 }
 
-/** Runs `f` on cpu and then on wasm; f must return plain arrays (read inside f). */
-export async function onCpuAndWasm<T>(f: () => T): Promise<{ cpu: T; wasm: T }> {
+/**
+ * Runs `f` on cpu and then on wasm; f must return plain arrays (read inside f). `routes`: the
+ * routes resnetc's wasm kernels took on wasm (route_trace.ts).
+ */
+export async function onCpuAndWasm<T>(
+  f: () => T,
+): Promise<{ cpu: T; wasm: T; routes: RouteCounts }> {
   await initBackends();
   await tf.setBackend("cpu");
   const cpu = f();
   await tf.setBackend("wasm");
+  startRouteTrace();
   try {
-    return { cpu, wasm: f() };
+    const wasm = f();
+    return { cpu, wasm, routes: stopRouteTrace() };
   } finally {
+    stopRouteTrace();
     await tf.setBackend("cpu");
   }
 }
+
+/** The routes `kernel` took, in a trace: route -> calls. */
+export const routesOf = (routes: RouteCounts, kernel: string) => routes[kernel] ?? {};
 
 export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;

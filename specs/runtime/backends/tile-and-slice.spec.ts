@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { stridedSliceGrad } from "../../../runtime/kernels/strided_slice_grad.js";
 import { simplifyTile } from "../../../runtime/kernels/wasm/tile.js";
-import { expectClose, initBackends, onCpuAndWasm, randomValues } from "./helpers.js";
+import { expectClose, initBackends, onCpuAndWasm, randomValues, routesOf } from "./helpers.js";
 
 const TILE_CASES: Array<{ shape: number[]; reps: number[]; dtype?: "float32" | "int32" | "bool" }> =
   [
@@ -33,12 +33,13 @@ describe("wasm Tile matches cpu", () => {
         dtype === "float32"
           ? base
           : Int32Array.from(base, (v) => (dtype === "bool" ? +(v > 0) : v));
-      const { cpu, wasm } = await onCpuAndWasm(() =>
+      const { cpu, wasm, routes } = await onCpuAndWasm(() =>
         tf.tidy(() => {
           const t = tf.tile(tf.tensor(values, c.shape, dtype), c.reps);
           return { shape: t.shape, data: Array.from(t.dataSync()) };
         }),
       );
+      expect(routesOf(routes, "Tile"), "Tile's route").toEqual({ "block copy": 1 });
       expect(wasm.shape).toEqual(cpu.shape);
       expect(wasm.data).toEqual(cpu.data);
     });
@@ -134,19 +135,20 @@ describe("wasm StridedSlice matches cpu", () => {
     it(c.name, async () => {
       const n = c.x.reduce((a, b) => a * b, 1);
       const xv = randomValues(n, 21);
-      const { cpu, wasm } = await onCpuAndWasm(() =>
+      const { cpu, wasm, routes } = await onCpuAndWasm(() =>
         tf.tidy(() => {
           const y = c.slice(tf.tensor(xv, c.x));
           return { shape: y.shape, data: Array.from(y.dataSync()) };
         }),
       );
+      expect(routesOf(routes, "StridedSlice"), "its route").toEqual({ "run copy": 1 });
       expect(wasm.shape).toEqual(cpu.shape);
       expect(wasm.data).toEqual(cpu.data);
     });
   }
 
   it("int32 and bool", async () => {
-    const { cpu, wasm } = await onCpuAndWasm(() =>
+    const { cpu, wasm, routes } = await onCpuAndWasm(() =>
       tf.tidy(() => {
         const i = tf.reshape(tf.range(0, 60, 1, "int32"), [3, 4, 5]);
         const a = tf.stridedSlice(i, [0, 1, 0], [3, 4, 5], [2, 2, 2]);
@@ -154,6 +156,7 @@ describe("wasm StridedSlice matches cpu", () => {
         return [Array.from(a.dataSync()), Array.from(b.dataSync())];
       }),
     );
+    expect(routesOf(routes, "StridedSlice")).toEqual({ "run copy": 2 });
     expect(wasm).toEqual(cpu);
   });
 
@@ -188,7 +191,7 @@ describe("wasm Slice matches cpu", () => {
     it(`${JSON.stringify(c.shape)} at ${JSON.stringify(c.begin)} size ${JSON.stringify(c.size)}`, async () => {
       const n = c.shape.reduce((a, b) => a * b, 1);
       const xv = randomValues(n, 31);
-      const { cpu, wasm } = await onCpuAndWasm(() =>
+      const { cpu, wasm, routes } = await onCpuAndWasm(() =>
         tf.tidy(() => {
           const y = tf.slice(tf.tensor(xv, c.shape), c.begin, c.size);
           const i = tf.slice(
@@ -203,6 +206,7 @@ describe("wasm Slice matches cpu", () => {
           return { shape: y.shape, data: Array.from(y.dataSync()), ints: Array.from(i.dataSync()) };
         }),
       );
+      expect(routesOf(routes, "Slice"), "its route").toEqual({ "run copy": 2 });
       expect(wasm).toEqual(cpu);
     });
   }

@@ -119,7 +119,16 @@ function trainTwoSteps(): StepResult {
 
 describe("a ResNet training step on wasm matches cpu", () => {
   it("loss, every gradient, and the weights after two momentum steps", async () => {
-    const { cpu, wasm } = await onCpuAndWasm(trainTwoSteps);
+    const { cpu, wasm, routes } = await onCpuAndWasm(trainTwoSteps);
+    // Per step: the stem (3 input channels, bias) on XNNPACK, the strided conv direct (its dx in
+    // phases), the three 3x3 stride-1 convs as Winograd; batch norm on the SIMD passes.
+    expect(routes.FusedConv2D).toEqual({ xnnpack: 2, direct: 2, winograd: 6 });
+    expect(routes.Conv2DBackpropFilter).toEqual({ direct: 4, winograd: 6 });
+    expect(routes.Conv2DBackpropInput).toEqual({ xnnpack: 2, phases: 2, winograd: 6 });
+    expect(routes.FusedBatchNorm).toEqual({ affine: 10 });
+    expect(routes.Mean["column sums"]).toBe(20);
+    expect(routes.Sum["column sums"]).toBe(56);
+    expect(routes.StridedSlice).toEqual({ "run copy": 2 });
     expect(cpu.grads.length).toBe(18); // 5 conv kernels + 1 bias, 5 BN x (gamma, beta), dense x 2
     expect(wasm.losses.length).toBe(2);
     for (let s = 0; s < 2; s++) {

@@ -4,7 +4,20 @@
 // and batch norm's affine transform. All work on groups of 4 floats (one v128), so C must be a
 // multiple of 4; callers check that.
 
-import { F32X4_ADD, F32X4_MUL, F32X4_SUB, I32, V128, type FuncDef } from "./assembler.js";
+import {
+  F32X4_ADD,
+  F32X4_MUL,
+  F32X4_SUB,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_EQ,
+  I32_GT_U,
+  I32_MUL,
+  SELECT,
+  V128,
+  type FuncDef,
+} from "./assembler.js";
 
 /**
  * colsum(src, rows, rowBytes, blockRows, dst): for each block of `blockRows` rows of the
@@ -23,26 +36,25 @@ export const colsum: FuncDef = {
     const q = b.local(I32);
     const blockBytes = b.local(I32);
     const a = [b.local(V128), b.local(V128), b.local(V128), b.local(V128)];
-    const zero = new Array(16).fill(0);
     const p = src;
-    b.get(rows).get(rowBytes).op(0x6c).get(src).op(0x6a).set(end);
-    b.get(blockRows).get(rowBytes).op(0x6c).set(blockBytes);
-    b.get(rowBytes).i32(-64).op(0x71).set(g4End); // i32.and: whole groups of 4 v128s
+    b.get(rows).get(rowBytes).op(I32_MUL).get(src).op(I32_ADD).set(end);
+    b.get(blockRows).get(rowBytes).op(I32_MUL).set(blockBytes);
+    b.get(rowBytes).i32(-64).op(I32_AND).set(g4End); // i32.and: whole groups of 4 v128s
     b.whileLess(p, end, () => {
       // bend = min(p + blockBytes, end)
-      b.get(p).get(blockBytes).op(0x6a).set(bend);
-      b.get(end).get(bend).get(bend).get(end).op(0x4b, 0x1b).set(bend); // bend >u end ? end : bend
+      b.get(p).get(blockBytes).op(I32_ADD).set(bend);
+      b.get(end).get(bend).get(bend).get(end).op(I32_GT_U, SELECT).set(bend); // bend >u end ? end : bend
       // Columns in groups of 16 floats, summed down the block in 4 v128 registers.
       b.i32(0).set(g);
       b.whileLess(g, g4End, () => {
-        for (const r of a) b.simd(0x0c, ...zero).set(r);
-        b.get(p).get(g).op(0x6a).set(q);
+        for (const r of a) b.v128Zero().set(r);
+        b.get(p).get(g).op(I32_ADD).set(q);
         b.whileLess(q, bend, () => {
           for (let k = 0; k < 4; k++) {
             b.get(a[k])
               .get(q)
               .load(16 * k)
-              .simd(F32X4_ADD, 0x01)
+              .f32x4(F32X4_ADD)
               .set(a[k]);
           }
           b.addTo(q, rowBytes, true);
@@ -50,20 +62,20 @@ export const colsum: FuncDef = {
         for (let k = 0; k < 4; k++)
           b.get(dst)
             .get(g)
-            .op(0x6a)
+            .op(I32_ADD)
             .get(a[k])
             .store(16 * k);
         b.addTo(g, 64);
       });
       // The remaining v128 columns one at a time.
       b.whileLess(g, rowBytes, () => {
-        b.simd(0x0c, ...zero).set(a[0]);
-        b.get(p).get(g).op(0x6a).set(q);
+        b.v128Zero().set(a[0]);
+        b.get(p).get(g).op(I32_ADD).set(q);
         b.whileLess(q, bend, () => {
-          b.get(a[0]).get(q).load().simd(F32X4_ADD, 0x01).set(a[0]);
+          b.get(a[0]).get(q).load().f32x4(F32X4_ADD).set(a[0]);
           b.addTo(q, rowBytes, true);
         });
-        b.get(dst).get(g).op(0x6a).get(a[0]).store();
+        b.get(dst).get(g).op(I32_ADD).get(a[0]).store();
         b.addTo(g, 16);
       });
       b.addTo(dst, rowBytes, true);
@@ -99,11 +111,11 @@ export function rowop(name: string, opcode: number, reversed: boolean): FuncDef 
           b.get(pa).load(16 * k);
           vLoad();
         }
-        b.simd(opcode, 0x01).store(16 * k);
+        b.f32x4(opcode).store(16 * k);
       };
-      b.get(rows).get(rowBytes).op(0x6c).get(a).op(0x6a).set(end);
-      b.get(rowBytes).i32(-64).op(0x71).set(g4End); // i32.and: whole groups of 4 v128s
-      b.get(rowBytes).i32(64).op(0x46); // i32.eq
+      b.get(rows).get(rowBytes).op(I32_MUL).get(a).op(I32_ADD).set(end);
+      b.get(rowBytes).i32(-64).op(I32_AND).set(g4End); // i32.and: whole groups of 4 v128s
+      b.get(rowBytes).i32(64).op(I32_EQ); // i32.eq
       b.ifElse(
         () => {
           // 16 floats a row (C = 16): v in 4 registers, one pass down the rows.
@@ -124,16 +136,16 @@ export function rowop(name: string, opcode: number, reversed: boolean): FuncDef 
             // Groups of 4 v128s, then single v128s.
             b.i32(0).set(g);
             b.whileLess(g, g4End, () => {
-              b.get(a).get(g).op(0x6a).set(pa);
-              b.get(v).get(g).op(0x6a).set(pv);
-              b.get(out).get(g).op(0x6a).set(po);
+              b.get(a).get(g).op(I32_ADD).set(pa);
+              b.get(v).get(g).op(I32_ADD).set(pv);
+              b.get(out).get(g).op(I32_ADD).set(po);
               for (let k = 0; k < 4; k++) op(k, () => b.get(pv).load(16 * k));
               b.addTo(g, 64);
             });
             b.whileLess(g, rowBytes, () => {
-              b.get(a).get(g).op(0x6a).set(pa);
-              b.get(v).get(g).op(0x6a).set(pv);
-              b.get(out).get(g).op(0x6a).set(po);
+              b.get(a).get(g).op(I32_ADD).set(pa);
+              b.get(v).get(g).op(I32_ADD).set(pv);
+              b.get(out).get(g).op(I32_ADD).set(po);
               op(0, () => b.get(pv).load());
               b.addTo(g, 16);
             });
@@ -158,19 +170,19 @@ export const affine: FuncDef = {
     const end = b.local(I32);
     const j = b.local(I32);
     const pj = b.local(I32);
-    b.get(rows).get(rowBytes).op(0x6c).get(x).op(0x6a).set(end);
+    b.get(rows).get(rowBytes).op(I32_MUL).get(x).op(I32_ADD).set(end);
     b.whileLess(x, end, () => {
       b.i32(0).set(j);
       b.whileLess(j, rowBytes, () => {
-        b.get(params).get(j).op(0x6a).set(pj);
-        b.get(out).get(j).op(0x6a);
-        b.get(x).get(j).op(0x6a).load();
+        b.get(params).get(j).op(I32_ADD).set(pj);
+        b.get(out).get(j).op(I32_ADD);
+        b.get(x).get(j).op(I32_ADD).load();
         b.get(pj).load();
-        b.simd(F32X4_SUB, 0x01);
-        b.get(pj).get(rowBytes).op(0x6a).load();
-        b.simd(F32X4_MUL, 0x01);
-        b.get(pj).get(rowBytes).op(0x6a).get(rowBytes).op(0x6a).load();
-        b.simd(F32X4_ADD, 0x01);
+        b.f32x4(F32X4_SUB);
+        b.get(pj).get(rowBytes).op(I32_ADD).load();
+        b.f32x4(F32X4_MUL);
+        b.get(pj).get(rowBytes).op(I32_ADD).get(rowBytes).op(I32_ADD).load();
+        b.f32x4(F32X4_ADD);
         b.store();
         b.addTo(j, 16);
       });

@@ -4,7 +4,7 @@
 // per-element matrix products, as one-tap convolutions). Channel counts are in groups of 4
 // floats (one v128); callers check that.
 
-import { F32X4_ADD, F32X4_MUL, I32, V128, uleb, type FuncDef } from "./assembler.js";
+import { F32X4_ADD, F32X4_MUL, I32, I32_ADD, I32_MUL, V128, type FuncDef } from "./assembler.js";
 
 /**
  * The filter gradient's inner loops for one tap of one image (see conv2d_backprop_filter.ts):
@@ -39,21 +39,20 @@ export function filterTap(name: string, ciB: number, coV: number): FuncDef {
       for (let j = 0; j < ciB; j++) accs.push(Array.from({ length: coV }, () => b.local(V128)));
       const d = Array.from({ length: coV }, () => b.local(V128));
       const sp = b.local(V128);
-      const zero = new Array(16).fill(0);
 
-      b.get(cols).i32(4).op(0x6c).set(colBytes);
+      b.get(cols).i32(4).op(I32_MUL).set(colBytes);
       b.get(ciFrom).set(ci);
       b.whileLess(ci, ciTo, () => {
         b.get(coFrom).set(cob);
         b.whileLess(cob, coTo, () => {
-          for (const row of accs) for (const a of row) b.simd(0x0c, ...zero).set(a);
-          b.get(x).get(ci).i32(4).op(0x6c).op(0x6a).set(xr);
-          b.get(dy).get(cob).i32(4).op(0x6c).op(0x6a).set(dr);
-          b.get(nRows).get(dyRowStride).op(0x6c).get(dr).op(0x6a).set(rEnd);
+          for (const row of accs) for (const a of row) b.v128Zero().set(a);
+          b.get(x).get(ci).i32(4).op(I32_MUL).op(I32_ADD).set(xr);
+          b.get(dy).get(cob).i32(4).op(I32_MUL).op(I32_ADD).set(dr);
+          b.get(nRows).get(dyRowStride).op(I32_MUL).get(dr).op(I32_ADD).set(rEnd);
           b.whileLess(dr, rEnd, () => {
             b.get(xr).set(xp);
             b.get(dr).set(dp);
-            b.get(count).get(colBytes).op(0x6c).get(dr).op(0x6a).set(dEnd);
+            b.get(count).get(colBytes).op(I32_MUL).get(dr).op(I32_ADD).set(dEnd);
             b.whileLess(dp, dEnd, () => {
               for (let v = 0; v < coV; v++)
                 b.get(dp)
@@ -61,11 +60,11 @@ export function filterTap(name: string, ciB: number, coV: number): FuncDef {
                   .set(d[v]);
               for (let j = 0; j < ciB; j++) {
                 b.get(xp)
-                  .simd(0x09, 2, ...uleb(4 * j))
+                  .load32Splat(4 * j)
                   .set(sp); // v128.load32_splat
                 for (let v = 0; v < coV; v++) {
-                  b.get(accs[j][v]).get(sp).get(d[v]).simd(F32X4_MUL, 0x01);
-                  b.simd(F32X4_ADD, 0x01).set(accs[j][v]);
+                  b.get(accs[j][v]).get(sp).get(d[v]).f32x4(F32X4_MUL);
+                  b.f32x4(F32X4_ADD).set(accs[j][v]);
                 }
               }
               b.addTo(xp, xColStride, true);
@@ -75,14 +74,23 @@ export function filterTap(name: string, ciB: number, coV: number): FuncDef {
             b.addTo(dr, dyRowStride, true);
           });
           // acc[ci + j, cob + 4v ...] += the accumulators
-          b.get(ci).get(cols).op(0x6c).get(cob).op(0x6a).i32(4).op(0x6c).get(acc).op(0x6a).set(ap);
+          b.get(ci)
+            .get(cols)
+            .op(I32_MUL)
+            .get(cob)
+            .op(I32_ADD)
+            .i32(4)
+            .op(I32_MUL)
+            .get(acc)
+            .op(I32_ADD)
+            .set(ap);
           for (let j = 0; j < ciB; j++) {
             for (let v = 0; v < coV; v++) {
               b.get(ap)
                 .get(ap)
                 .load(16 * v)
                 .get(accs[j][v])
-                .simd(F32X4_ADD, 0x01)
+                .f32x4(F32X4_ADD)
                 .store(16 * v);
             }
             b.addTo(ap, colBytes, true);
@@ -133,42 +141,49 @@ export function convRows(name: string, P: number, coV: number): FuncDef {
       for (let p = 0; p < P; p++) accs.push(Array.from({ length: coV }, () => b.local(V128)));
       const wv = Array.from({ length: coV }, () => b.local(V128));
       const sp = b.local(V128);
-      const zero = new Array(16).fill(0);
 
-      b.get(cols).i32(4).op(0x6c).set(colBytes);
-      b.get(nTaps).i32(8).op(0x6c).get(taps).op(0x6a).set(tEnd);
+      b.get(cols).i32(4).op(I32_MUL).set(colBytes);
+      b.get(nTaps).i32(8).op(I32_MUL).get(taps).op(I32_ADD).set(tEnd);
       b.get(coFrom).set(cob);
       b.whileLess(cob, coTo, () => {
         b.get(src).set(xrow);
-        b.get(out).get(cob).i32(4).op(0x6c).op(0x6a).set(yrow);
+        b.get(out).get(cob).i32(4).op(I32_MUL).op(I32_ADD).set(yrow);
         b.i32(0).set(r);
         b.whileLess(r, nRows, () => {
           b.get(xrow).set(xb);
           b.get(yrow).set(yb);
           b.i32(0).set(pi);
           b.whileLess(pi, nPix, () => {
-            for (const row of accs) for (const a of row) b.simd(0x0c, ...zero).set(a);
+            for (const row of accs) for (const a of row) b.v128Zero().set(a);
             b.get(taps).set(tp);
             b.whileLess(tp, tEnd, () => {
               // xs[p] = xb + tapX + p*srcPixStride; wp = w + tapW + cob*4
-              b.get(xb).get(tp).op(0x28, 2, 0).op(0x6a).set(xs[0]);
+              b.get(xb).get(tp).loadI32().op(I32_ADD).set(xs[0]);
               for (let p = 1; p < P; p++)
                 b.get(xs[p - 1])
                   .get(srcPixStride)
-                  .op(0x6a)
+                  .op(I32_ADD)
                   .set(xs[p]);
-              b.get(w).get(tp).op(0x28, 2, 4).op(0x6a).get(cob).i32(4).op(0x6c).op(0x6a).set(wp);
-              b.get(xs[0]).get(cin).i32(4).op(0x6c).op(0x6a).set(xe);
+              b.get(w)
+                .get(tp)
+                .loadI32(4)
+                .op(I32_ADD)
+                .get(cob)
+                .i32(4)
+                .op(I32_MUL)
+                .op(I32_ADD)
+                .set(wp);
+              b.get(xs[0]).get(cin).i32(4).op(I32_MUL).op(I32_ADD).set(xe);
               b.whileLess(xs[0], xe, () => {
                 for (let v = 0; v < coV; v++)
                   b.get(wp)
                     .load(16 * v)
                     .set(wv[v]);
                 for (let p = 0; p < P; p++) {
-                  b.get(xs[p]).simd(0x09, 2, 0).set(sp); // v128.load32_splat
+                  b.get(xs[p]).load32Splat().set(sp); // v128.load32_splat
                   for (let v = 0; v < coV; v++) {
-                    b.get(accs[p][v]).get(sp).get(wv[v]).simd(F32X4_MUL, 0x01);
-                    b.simd(F32X4_ADD, 0x01).set(accs[p][v]);
+                    b.get(accs[p][v]).get(sp).get(wv[v]).f32x4(F32X4_MUL);
+                    b.f32x4(F32X4_ADD).set(accs[p][v]);
                   }
                 }
                 for (let p = 0; p < P; p++) b.addTo(xs[p], 4);

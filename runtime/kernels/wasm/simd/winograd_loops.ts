@@ -2,11 +2,21 @@
 // the input transform (winoIn), the output transform (winoOut) and the filter gradient's dy
 // transform (winoDy), each over a row of tiles, 4 channels (one v128) at a time.
 
-import { F32X4_ADD, F32X4_SUB, I32, V128, type Body, type FuncDef } from "./assembler.js";
+import {
+  F32X4_ADD,
+  F32X4_NEG,
+  F32X4_SUB,
+  I32,
+  I32_ADD,
+  I32_MUL,
+  V128,
+  type Body,
+  type FuncDef,
+} from "./assembler.js";
 
-const add = (b: Body) => b.simd(F32X4_ADD, 0x01);
-const sub = (b: Body) => b.simd(F32X4_SUB, 0x01);
-const neg = (b: Body) => b.simd(0xe1, 0x01);
+const add = (b: Body) => b.f32x4(F32X4_ADD);
+const sub = (b: Body) => b.f32x4(F32X4_SUB);
+const neg = (b: Body) => b.f32x4(F32X4_NEG);
 
 /** Takes the value that `push` leaves on the stack: the k-th result of a transform. */
 type Sink = (k: number, push: () => void) => void;
@@ -33,9 +43,9 @@ function tilesByChannelGroup(
 
 /** Pushes base + t*stride (t*2*stride when `pair`) + cb*16: tile t's channel group cb. */
 function tileAddress(b: Body, base: number, t: number, stride: number, pair: boolean, cb: number) {
-  b.get(base).get(t).get(stride).op(0x6c);
-  if (pair) b.i32(2).op(0x6c);
-  b.op(0x6a).get(cb).i32(16).op(0x6c).op(0x6a);
+  b.get(base).get(t).get(stride).op(I32_MUL);
+  if (pair) b.i32(2).op(I32_MUL);
+  b.op(I32_ADD).get(cb).i32(16).op(I32_MUL).op(I32_ADD);
 }
 
 /** B^T applied to (d0, d1, d2, d3): d0 - d2, d1 + d2, d2 - d1, d1 - d3 into out[0..3]. */
@@ -173,7 +183,7 @@ export const winoOut: FuncDef = {
       for (let r = 0; r < 2; r++) {
         aT(b, f.slice(4 * r, 4 * r + 4), (k, push) => {
           b.get(yp);
-          if (k === 1) b.get(pixBytes).op(0x6a);
+          if (k === 1) b.get(pixBytes).op(I32_ADD);
           push();
           b.store();
         });
@@ -204,9 +214,9 @@ export const winoDy: FuncDef = {
       tileAddress(b, dy, t, pixBytes, true, cb);
       b.set(q);
       b.get(q).load().set(d[0]);
-      b.get(q).get(pixBytes).op(0x6a).load().set(d[1]);
-      b.get(q).get(rowBytes).op(0x6a).load().set(d[2]);
-      b.get(q).get(rowBytes).op(0x6a).get(pixBytes).op(0x6a).load().set(d[3]);
+      b.get(q).get(pixBytes).op(I32_ADD).load().set(d[1]);
+      b.get(q).get(rowBytes).op(I32_ADD).load().set(d[2]);
+      b.get(q).get(rowBytes).op(I32_ADD).get(pixBytes).op(I32_ADD).load().set(d[3]);
       // p = A d: rows d0, d0 + d1, d0 - d1, -d1 (per column c)
       for (let c = 0; c < 2; c++) {
         aRows(b, d[c], d[2 + c], (k, push) => {
