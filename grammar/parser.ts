@@ -333,6 +333,17 @@ export class ResnetParser extends CstParser {
 
   factor = this.RULE("factor", () => {
     this.OR([
+      {
+        // `floor(c * base_width / 64)`: the one built-in function (integer arithmetic).
+        GATE: () => FUNCTIONS.includes(this.LA(1).image) && this.LA(2).tokenType === T.LParen,
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          this.CONSUME2(T.Identifier, { LABEL: "fn" });
+          this.CONSUME2(T.LParen);
+          this.SUBRULE2(this.expression, { LABEL: "fnArg" });
+          this.CONSUME2(T.RParen);
+        },
+      },
       { ALT: () => this.CONSUME(T.Integer) },
       { ALT: () => this.CONSUME(T.Float) },
       { ALT: () => this.CONSUME(T.NegNumber) },
@@ -353,6 +364,9 @@ export class ResnetParser extends CstParser {
     ]);
   });
 }
+
+/** Names that, followed by `(`, call a built-in function in an expression. */
+export const FUNCTIONS = ["floor"];
 
 /** One shared parser instance (Chevrotain parsers are reusable: set `input`, call a rule). */
 export const parser = new ResnetParser();

@@ -33,6 +33,8 @@ export function printExpr(e: A.Expr): string {
       }
       return `-${printExpr(o)}`;
     }
+    case "call":
+      return `${e.name}(${printExpr(e.arg)})`;
     case "bin": {
       const p = precedence(e);
       const left = printExpr(e.left);
@@ -231,6 +233,8 @@ export class ResnetPrinter {
         if (node.shortcut) s += `, shortcut ${node.shortcut.value}`;
         return s;
       }
+      case "dropPath":
+        return printCommand(node.command);
       case "unknown":
         return verbatim(this.text.slice(node.span.start, node.span.end));
     }
