@@ -23,6 +23,22 @@ export interface GroupedConv2DArgs {
   trainable?: boolean;
 }
 
+/** The layer's computation: G convolutions on channel slices, concatenated. */
+export function groupedConv2d(
+  x: tf.Tensor4D,
+  kernel: tf.Tensor4D,
+  groups: number,
+  strides: number,
+  padding: "valid" | "same",
+  dilation = 1,
+): tf.Tensor4D {
+  if (groups === 1) return tf.conv2d(x, kernel, strides, padding, "NHWC", dilation);
+  const xs = tf.split(x, groups, 3) as tf.Tensor4D[];
+  const ks = tf.split(kernel, groups, 3) as tf.Tensor4D[];
+  const ys = xs.map((xi, i) => tf.conv2d(xi, ks[i]!, strides, padding, "NHWC", dilation));
+  return tf.concat(ys, 3);
+}
+
 export class GroupedConv2D extends tfl.layers.Layer {
   static className = "ResnetcGroupedConv2D";
   private readonly args: Required<
@@ -78,12 +94,8 @@ export class GroupedConv2D extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const { groups, strides, padding, dilationRate } = this.args;
-      const xs = tf.split(x, groups, 3);
-      const ks = tf.split(this.kernel!.read() as tf.Tensor4D, groups, 3);
-      const ys = xs.map((xi, i) =>
-        tf.conv2d(xi as tf.Tensor4D, ks[i] as tf.Tensor4D, strides, padding, "NHWC", dilationRate),
-      );
-      const y = groups === 1 ? ys[0]! : tf.concat(ys, 3);
+      const kernel = this.kernel!.read() as tf.Tensor4D;
+      const y = groupedConv2d(x, kernel, groups, strides, padding, dilationRate);
       return this.bias ? tf.add(y, this.bias.read()) : y;
     });
   }
