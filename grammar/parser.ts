@@ -333,9 +333,16 @@ export class ResnetParser extends CstParser {
 
   factor = this.RULE("factor", () => {
     this.OR([
+      { ALT: () => this.CONSUME(T.Integer) },
+      { ALT: () => this.CONSUME(T.Float) },
+      { ALT: () => this.CONSUME(T.NegNumber) },
+      {
+        GATE: () => !isCall(this.LA(1).image, this.LA(2).tokenType),
+        ALT: () => this.CONSUME(T.Identifier),
+      },
       {
         // `floor(c * base_width / 64)`: the one built-in function (integer arithmetic).
-        GATE: () => FUNCTIONS.includes(this.LA(1).image) && this.LA(2).tokenType === T.LParen,
+        GATE: () => isCall(this.LA(1).image, this.LA(2).tokenType),
         IGNORE_AMBIGUITIES: true,
         ALT: () => {
           this.CONSUME2(T.Identifier, { LABEL: "fn" });
@@ -344,10 +351,6 @@ export class ResnetParser extends CstParser {
           this.CONSUME2(T.RParen);
         },
       },
-      { ALT: () => this.CONSUME(T.Integer) },
-      { ALT: () => this.CONSUME(T.Float) },
-      { ALT: () => this.CONSUME(T.NegNumber) },
-      { ALT: () => this.CONSUME(T.Identifier) },
       {
         ALT: () => {
           this.CONSUME(T.Minus);
@@ -367,6 +370,10 @@ export class ResnetParser extends CstParser {
 
 /** Names that, followed by `(`, call a built-in function in an expression. */
 export const FUNCTIONS = ["floor"];
+
+function isCall(name: string, next: unknown): boolean {
+  return FUNCTIONS.includes(name) && next === T.LParen;
+}
 
 /** One shared parser instance (Chevrotain parsers are reusable: set `input`, call a rule). */
 export const parser = new ResnetParser();
