@@ -1,5 +1,7 @@
 // The one custom layer of the tfjs target: a grouped convolution (ResNeXt's C=32), which
-// tfjs-layers' Conv2D lacks (Keras' `groups`). Its kernel has Keras' layout for groups,
+// tfjs-layers' Conv2D lacks (Keras' `groups`), and a dilated one (tfjs-layers' Conv2D has
+// `dilationRate`, but trains through fused.conv2d, whose gradient refuses dilation; tf.conv2d's
+// gradient is registered, and resnetc registers one that handles dilation). Its kernel has Keras' layout for groups,
 // [kh, kw, in / groups, out]: group i convolves input channels [i*in/G, (i+1)*in/G) with output
 // channels [i*out/G, (i+1)*out/G). It is computed as G convolutions on channel slices joined by a
 // concatenation, so its gradients are tfjs' own (split, conv2d, concat) on every backend.
@@ -106,3 +108,6 @@ export class GroupedConv2D extends tfl.layers.Layer {
 }
 
 tf.serialization.registerClass(GroupedConv2D);
+
+/** This module, for threads that rebuild a model from its JSON (importing it registers the class). */
+export const CUSTOM_LAYERS_MODULE = import.meta.url;

@@ -1,5 +1,5 @@
 // Convolution and pooling with the IR's explicit per-side padding, in standard tfjs layers (a
-// grouped convolution in the target's one custom layer, grouped-conv.ts):
+// grouped or dilated convolution in the target's one custom layer, grouped-conv.ts):
 //   no padding                  -> padding "valid"
 //   exactly TensorFlow's `same`   -> padding "same" (no copy; stride-1 3x3 layers land here)
 //   anything else (symmetric padding at stride 2, `pad P`) -> ZeroPadding2D, then "valid"
@@ -22,7 +22,9 @@ export function windowLayers(n: WindowNode, name: string, inShape: number[], ini
   const mode: "valid" | "same" = zero ? "valid" : same ? "same" : "valid";
   const explicit = !zero && !same;
   const make = (padding: "valid" | "same"): tfl.layers.Layer => {
-    if (n.op === "conv" && n.groups > 1)
+    // tfjs-layers' Conv2D trains through fused.conv2d, whose gradient refuses dilation: grouped
+    // and dilated convolutions use resnetc's layer (plain tf.conv2d, registered gradients).
+    if (n.op === "conv" && (n.groups > 1 || n.dilation > 1))
       return new GroupedConv2D({
         name,
         filters: n.filters,
