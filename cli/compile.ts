@@ -17,7 +17,7 @@ export function compileAll(o: Output, args: string[], flags: CompileFlags): Chec
   const sel: Selection = {};
   if (flags.variant !== undefined) sel.variant = String(flags.variant);
   if (flags.model !== undefined) sel.model = flags.model;
-  const results = files.map((f) => checkFile(f, sel));
+  const results = files.map((f) => checkFile(f, sel, { cwd: o.cwd }));
   const all = results.flatMap((r) => r.diagnostics);
   if (all.length) {
     if (flags.json) o.out(JSON.stringify(diagnosticsJson(all, o.cwd), null, 2));

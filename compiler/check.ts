@@ -8,6 +8,8 @@ import type { IrGraph } from "./ir/types.js";
 import { mergeModel } from "./model-statements.js";
 import { loadProgram, type LoadOptions, type Program } from "./program.js";
 import { runRules } from "./rules/index.js";
+import { analyze } from "./ir/analysis.js";
+import { LIMIT_HINT, LIMITS } from "./limits.js";
 import { runPasses, TRAINING_PASSES } from "./passes/index.js";
 import { inferShapes } from "./passes/infer-shapes.js";
 import type { TrainRecipe } from "./recipe.js";
@@ -32,6 +34,8 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Run the IR verifier after shape inference and every pass (the specs turn it on). */
   verify?: boolean;
+  /** Stops the check between networks (an editor cancelling a stale request): throws its reason. */
+  signal?: AbortSignal;
 }
 
 export function checkFile(
@@ -70,7 +74,7 @@ export function checkProgram(
       if (!m)
         out.push(
           selectionError(
-            `no model '${sel.model}' in ${displayPath(program.entry, process.cwd())}`,
+            `no model '${sel.model}' in ${displayPath(program.entry, program.cwd)}`,
             didYouMean(
               sel.model,
               models.map((x) => x.name),
@@ -82,18 +86,19 @@ export function checkProgram(
     let variantFound = sel.variant === undefined;
     const allKeys = new Set<string>();
     for (const decl of models) {
-      const merged = mergeModel(decl, program.models, out);
+      const merged = mergeModel(decl, program.models, out, program.cwd);
       if (!merged) continue;
       const keys = variantKeys(merged, out);
       keys.forEach((k) => k !== null && allKeys.add(k));
       for (const key of keys) {
         if (sel.variant !== undefined && key !== sel.variant) continue;
+        opts.signal?.throwIfAborted();
         variantFound = true;
         const inst = expandModel(program, merged, key, out);
         if (!inst) continue;
         instances.push(inst);
         const g = inferShapes(inst, out);
-        if (!g) continue;
+        if (!g || !withinParamLimit(g, inst, out)) continue;
         const done = runPasses(g, TRAINING_PASSES, { verify: opts.verify });
         graphs.push(done);
         recipes.set(done, inst.recipe);
@@ -122,6 +127,20 @@ export function checkProgram(
     diagnostics,
     ok,
   };
+}
+
+/** A network whose weights alone would not fit in memory is an error at its model line. */
+function withinParamLimit(g: IrGraph, inst: ModelInstance, out: Diagnostic[]): boolean {
+  const params = analyze(g).params;
+  if (params <= LIMITS.params) return true;
+  const d = error(
+    "RN122",
+    `'${inst.name}' has ${params.toExponential(2)} parameters, over the limit of ${LIMITS.params.toExponential(0)}`,
+    inst.span,
+    LIMIT_HINT,
+  );
+  out.push(inst.variant === null ? d : { ...d, variant: inst.variant });
+  return false;
 }
 
 function selectionError(message: string, hint?: string): Diagnostic {

@@ -1,6 +1,7 @@
 // Evaluating expressions over an environment of names. `null` is an unknown value (a block's
 // parameter while checking the block on its own): arithmetic on it stays unknown.
 import type { Expr, Span } from "../grammar/ast.js";
+import { LIMIT_HINT, limitFor } from "./limits.js";
 import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 
@@ -75,6 +76,18 @@ export function positiveInt(
         Number.isInteger(v)
           ? undefined
           : "widths and counts must come out whole: check the division",
+      ),
+    );
+    return null;
+  }
+  const max = limitFor(what);
+  if (v > max) {
+    out.push(
+      error(
+        "RN122",
+        `${what} of ${fmt(v)} is over the limit of ${fmt(max)}${context}`,
+        span,
+        LIMIT_HINT,
       ),
     );
     return null;

@@ -14,6 +14,7 @@ import { didYouMean } from "../grammar/suggest.js";
 import { evaluate, positiveInt, type Env } from "./evaluate.js";
 import type { BlockInstance, LayerSpec, ModelInstance, Section, ShortcutMode } from "./instance.js";
 import { SHORTCUT_MODES } from "./instance.js";
+import { LIMIT_HINT, LIMITS } from "./limits.js";
 import { checkProbability, parseLayer, type LayerContext } from "./layers.js";
 import type { MergedModel } from "./model-statements.js";
 import type { Program } from "./program.js";
@@ -24,6 +25,17 @@ export const STAGES_OPTIONS = ["widths", "strides", "shortcuts"];
 export function variantKeys(m: MergedModel, out: Diagnostic[]): (string | null)[] {
   if (!m.variants || m.variants.variants.length === 0) return [null];
   const keys: string[] = [];
+  if (m.variants.variants.length > LIMITS.variants) {
+    out.push(
+      error(
+        "RN122",
+        `model '${m.decl.name}' has ${m.variants.variants.length} variants, over the limit of ${LIMITS.variants}`,
+        m.variants.variants[LIMITS.variants]!.keySpan,
+        LIMIT_HINT,
+      ),
+    );
+    return [];
+  }
   for (const v of m.variants.variants) {
     if (keys.includes(v.key)) {
       out.push(
@@ -77,6 +89,19 @@ export function expandModel(
         "RN120",
         `input sizes must be positive, got ${inputStmt.dims.join("x")}`,
         inputStmt.dimsSpan,
+      ),
+    );
+  } else if (
+    inputStmt.dims[0]! > LIMITS.inputSize ||
+    inputStmt.dims[1]! > LIMITS.inputSize ||
+    inputStmt.dims[2]! > LIMITS.channels
+  ) {
+    out.push(
+      error(
+        "RN122",
+        `input ${inputStmt.dims.join("x")} is over the limit of ${LIMITS.inputSize}x${LIMITS.inputSize}x${LIMITS.channels}`,
+        inputStmt.dimsSpan,
+        LIMIT_HINT,
       ),
     );
   } else input = inputStmt.dims as [number, number, number];
@@ -310,7 +335,7 @@ function assignDropPath(sections: Section[], cmd: Command, env: Env, out: Diagno
   if (!it || it.kind !== "expr" || (second && !linear) || rest.length) {
     out.push(
       error(
-        "RN122",
+        "RN123",
         "drop_path takes a probability and, optionally, `linear`",
         cmd.span,
         "e.g. `drop_path 0.2` (every block) or `drop_path 0.5, linear` (rising to 0.5 at the last block)",
@@ -392,6 +417,17 @@ function expandRange(
         `'${from.name}..${to.name}' is not a range of stage names`,
         from.span,
         "write names that differ only in a rising number, e.g. conv2..conv5",
+      ),
+    );
+    return null;
+  }
+  if (Number(b[2]) - Number(a[2]) + 1 > LIMITS.stages) {
+    out.push(
+      error(
+        "RN122",
+        `'${from.name}..${to.name}' is ${Number(b[2]) - Number(a[2]) + 1} stages, over the limit of ${LIMITS.stages}`,
+        from.span,
+        LIMIT_HINT,
       ),
     );
     return null;

@@ -1,10 +1,12 @@
 // The layers a stem, block or head may contain, and how a command's arguments become a LayerSpec.
 // `conv` is the paper's unit: convolution, then BN, then ReLU, unless `bn none` / `relu none`.
 import type { Arg, Command, Item, Span } from "../grammar/ast.js";
+import type { Code } from "../grammar/codes.js";
 import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 import { evaluate, fmt, positiveInt, type Env } from "./evaluate.js";
 import type { LayerSpec, Padding } from "./instance.js";
+import { LIMIT_HINT, LIMITS } from "./limits.js";
 
 export type LayerContext = "stem" | "block" | "head";
 
@@ -244,7 +246,7 @@ class ArgReader {
     }
   }
 
-  private report(code: string, msg: string, span: Span, hint?: string) {
+  private report(code: Code, msg: string, span: Span, hint?: string) {
     this.failed = true;
     this.out.push(error(code, msg, span, hint));
   }
@@ -395,6 +397,15 @@ class ArgReader {
         );
         return "auto";
       }
+      if (v > LIMITS.window) {
+        this.report(
+          "RN122",
+          `padding of ${v} is over the limit of ${LIMITS.window}`,
+          it.span,
+          LIMIT_HINT,
+        );
+        return "auto";
+      }
       return v;
     }
     this.report("RN105", "pad takes 'same', 'valid' or a number", it.span);
@@ -454,7 +465,7 @@ export function checkProbability(
   if (!(v >= 0 && v < 1)) {
     out.push(
       error(
-        "RN122",
+        "RN123",
         `a ${what} probability must be at least 0 and below 1, got ${fmt(v)}`,
         span,
         "write the probability of dropping, e.g. 0.3 (Wide ResNet's dropout) or 0.1",

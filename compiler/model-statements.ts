@@ -35,6 +35,7 @@ export function mergeModel(
   decl: ModelDecl,
   models: Map<string, ModelDecl>,
   out: Diagnostic[],
+  cwd: string,
 ): MergedModel | null {
   const chain: ModelDecl[] = [];
   let cur: ModelDecl | undefined = decl;
@@ -82,7 +83,7 @@ export function mergeModel(
   };
   let unknown = false;
   for (const d of chain) {
-    const own = ownStatements(d, out);
+    const own = ownStatements(d, out, cwd);
     unknown ||= own.unknown;
     if (own.input) m.input = own.input;
     if (own.shortcut) m.shortcut = own.shortcut;
@@ -119,7 +120,7 @@ export function mergeModel(
 }
 
 /** One declaration's statements by kind, reporting unknown (RN010) and repeated (RN011) ones. */
-function ownStatements(d: ModelDecl, out: Diagnostic[]) {
+function ownStatements(d: ModelDecl, out: Diagnostic[], cwd: string) {
   const r = {
     input: null as Of<"input"> | null,
     shortcut: null as Of<"shortcut"> | null,
@@ -142,7 +143,7 @@ function ownStatements(d: ModelDecl, out: Diagnostic[]) {
           "RN011",
           `model '${d.name}' has two '${k === "dropPath" ? "drop_path" : k}' statements`,
           s.span,
-          `the first is at ${where(prev.span)}`,
+          `the first is at ${where(prev.span, cwd)}`,
         ),
       );
       return;

@@ -24,6 +24,8 @@ export interface Program {
   syntaxErrors: boolean;
   /** An imported file could not be read: unknown block names are then not reported (RN003 explains them). */
   importFailed: boolean;
+  /** The directory paths in messages are relative to. */
+  cwd: string;
 }
 
 export function preludePath(): string {
@@ -43,6 +45,8 @@ export interface LoadOptions {
   text?: string;
   /** Leave the prelude out (tests of the prelude itself). */
   noPrelude?: boolean;
+  /** Paths in messages are relative to this directory (default: the entry file's). */
+  cwd?: string;
 }
 
 export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program {
@@ -58,6 +62,7 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
     diagnostics: [],
     syntaxErrors: false,
     importFailed: false,
+    cwd: opts.cwd ?? dirname(entry),
   };
   const preludeBlocks = new Set<string>();
   if (!opts.noPrelude) {
@@ -71,7 +76,9 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
   const order: FileAst[] = [];
   const visit = (path: string, text: string | null, from: Span | null, stack: string[]) => {
     if (stack.includes(path)) {
-      const chain = [...stack.slice(stack.indexOf(path)), path].map(short).join(" -> ");
+      const chain = [...stack.slice(stack.indexOf(path)), path]
+        .map((p) => short(p, prog.cwd))
+        .join(" -> ");
       prog.diagnostics.push(
         error(
           "RN004",
@@ -100,7 +107,7 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
         prog.diagnostics.push(
           error(
             "RN003",
-            `cannot read imported file '${short(path)}': ${reason}`,
+            `cannot read imported file '${short(path, prog.cwd)}': ${reason}`,
             from,
             "paths in `use` are relative to the file that uses them",
           ),
@@ -125,7 +132,7 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
             "RN102",
             `block '${b.name}' is defined twice`,
             b.nameSpan,
-            `the first definition is at ${where(prev.nameSpan)}`,
+            `the first definition is at ${where(prev.nameSpan, prog.cwd)}`,
           ),
         );
         continue;
@@ -141,7 +148,7 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
             "RN102",
             `model '${m.name}' is defined twice`,
             m.nameSpan,
-            `the first definition is at ${where(prev.nameSpan)}`,
+            `the first definition is at ${where(prev.nameSpan, prog.cwd)}`,
           ),
         );
         continue;
@@ -165,11 +172,11 @@ function parseFile(prog: Program, path: string, text: string): FileAst {
   return ast;
 }
 
-function short(path: string): string {
-  const cwd = process.cwd();
+function short(path: string, cwd: string): string {
   return path.startsWith(cwd + "/") ? path.slice(cwd.length + 1) : path;
 }
 
-export function where(span: Span): string {
-  return `${short(span.file)}:${span.line}:${span.col}`;
+/** "file:line:col", the file relative to `cwd` when it lies below it. */
+export function where(span: Span, cwd: string): string {
+  return `${short(span.file, cwd)}:${span.line}:${span.col}`;
 }

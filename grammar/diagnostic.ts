@@ -1,11 +1,12 @@
 // Diagnostics as data: every stage reports problems as Diagnostic values (code, severity, message,
 // span, hint); `renderDiagnostic` is the one place that turns them into text, like tsc.
 import type { Span } from "./ast.js";
+import type { Code } from "./codes.js";
 
 export type Severity = "error" | "warning";
 
 export interface Diagnostic {
-  code: string;
+  code: Code;
   severity: Severity;
   message: string;
   span: Span | null;
@@ -17,7 +18,7 @@ export interface Diagnostic {
 }
 
 export function error(
-  code: string,
+  code: Code,
   message: string,
   span: Span | null,
   hint?: string,
@@ -29,12 +30,7 @@ export function error(
   return d;
 }
 
-export function warning(
-  code: string,
-  message: string,
-  span: Span | null,
-  hint?: string,
-): Diagnostic {
+export function warning(code: Code, message: string, span: Span | null, hint?: string): Diagnostic {
   const d: Diagnostic = { code, severity: "warning", message, span };
   if (hint) d.hint = hint;
   return d;

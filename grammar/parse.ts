@@ -50,6 +50,20 @@ export function parseSource(path: string, text: string): ParseResult {
     );
     return false;
   });
+  const deep = tooDeep(tokens);
+  if (deep) {
+    // The parser recurses once per bracket: refuse before it could run out of stack.
+    diagnostics.push(
+      error(
+        "RN002",
+        `brackets nested more than ${MAX_NESTING} deep`,
+        builder.tokenSpan(deep),
+        "no spec needs this; check for a runaway '(' or '['",
+      ),
+    );
+    parser.input = [];
+    return { ast: builder.file(parser.file(), []), diagnostics };
+  }
   parser.input = tokens;
   const cst = parser.file();
   const lexErrorAt = new Set(lex.errors.map((e) => e.offset));
@@ -69,6 +83,21 @@ export function parseSource(path: string, text: string): ParseResult {
   }
   const kept = diagnostics.filter((d) => first.get(d.span?.line) === d);
   return { ast, diagnostics: kept };
+}
+
+/** The deepest nesting the parser is asked to follow (every real spec stays in single digits). */
+export const MAX_NESTING = 256;
+
+/** The first bracket that opens level MAX_NESTING + 1, or null. */
+function tooDeep(tokens: IToken[]): IToken | null {
+  let depth = 0;
+  for (const t of tokens) {
+    const i = t.image;
+    if (i === "(" || i === "[" || i === "{") {
+      if (++depth > MAX_NESTING) return t;
+    } else if (i === ")" || i === "]" || i === "}") depth = Math.max(0, depth - 1);
+  }
+  return null;
 }
 
 function syntaxDiagnostic(

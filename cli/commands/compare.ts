@@ -19,7 +19,9 @@ import {
 import { openDataSource } from "../../runtime/data/index.js";
 import { checkpointDir, hasCheckpoint } from "../../runtime/io/checkpoint.js";
 import type { EpochMetrics } from "../../runtime/train/metrics.js";
-import { train, type ProgressMode } from "../../runtime/train/index.js";
+import { train } from "../../runtime/train/index.js";
+import { interruptOnSigint } from "../interrupt.js";
+import { createProgress, defaultProgressMode, type ProgressMode } from "../progress.js";
 import { useBackend } from "../backend.js";
 import { parallelOptions, trainedModelFiles } from "../model-files.js";
 import { compileAll } from "../compile.js";
@@ -195,6 +197,8 @@ export async function compareCommand(
     const resume = Boolean(flags.resume) && (await hasCheckpoint(checkpointDir(runDir)));
     o.err(`[${i + 1}/${nets.length}] ${title(g)}${resume ? " (resuming)" : ""}`);
     const model = lower(g, { seed });
+    const log = (l: string) => o.err(l);
+    const interrupt = interruptOnSigint(log);
     try {
       const res = await train({
         model,
@@ -203,8 +207,9 @@ export async function compareCommand(
         outDir: runDir,
         seed,
         resume,
-        log: (l) => o.err(l),
-        ...(progress ? { progress } : {}),
+        log,
+        signal: interrupt.signal,
+        progress: createProgress(progress ?? defaultProgressMode(), log),
         parallel: parallelOptions(backend, split.length),
         extraModelFiles: trainedModelFiles(g, n.specText, data, backend, split.length),
         resumeCommand,
@@ -215,6 +220,7 @@ export async function compareCommand(
       }
       results.push({ net: n, metrics: res.metrics });
     } finally {
+      interrupt.dispose();
       model.dispose();
     }
   }

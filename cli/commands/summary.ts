@@ -25,9 +25,9 @@ export function summaryCommand(o: Output, files: string[], flags: SummaryFlags):
 export function describeNode(n: IrNode): string {
   switch (n.op) {
     case "conv": {
-      const g = n.groups > 1 ? `, groups ${n.groups}` : "";
-      const d = n.dilation > 1 ? `, dilation ${n.dilation}` : "";
-      const s = `${n.kernel.join("x")}, ${n.filters}${g}${d}${n.stride !== 1 ? `, stride ${n.stride}` : ""}${padNote(effectiveKernel(n.kernel, n.dilation), n.pad)}`;
+      const g = (n.groups ?? 1) > 1 ? `, groups ${n.groups ?? 1}` : "";
+      const d = (n.dilation ?? 1) > 1 ? `, dilation ${n.dilation ?? 1}` : "";
+      const s = `${n.kernel.join("x")}, ${n.filters}${g}${d}${n.stride !== 1 ? `, stride ${n.stride}` : ""}${padNote(effectiveKernel(n.kernel, n.dilation ?? 1), n.pad)}`;
       return n.branch === "shortcut" ? `projection ${s}` : `conv ${s}`;
     }
     case "bn":

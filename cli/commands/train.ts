@@ -7,14 +7,10 @@ import type { IrGraph } from "../../compiler/ir/types.js";
 import type { TrainRecipe } from "../../compiler/recipe.js";
 import { heapLimitBytes } from "../../runtime/backends/index.js";
 import { openDataSource } from "../../runtime/data/index.js";
-import {
-  PARALLEL_BACKENDS,
-  type ProgressMode,
-  autoWorkers,
-  shares,
-  train,
-} from "../../runtime/train/index.js";
+import { PARALLEL_BACKENDS, autoWorkers, shares, train } from "../../runtime/train/index.js";
 import { useBackend } from "../backend.js";
+import { interruptOnSigint } from "../interrupt.js";
+import { createProgress, defaultProgressMode, type ProgressMode } from "../progress.js";
 import { parallelOptions, trainedModelFiles } from "../model-files.js";
 import { compileAll, type CompileFlags } from "../compile.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
@@ -123,6 +119,8 @@ export async function trainCommand(
   const outDir = flags.out ?? join("runs", modelName(graph));
   const model = lower(graph, { seed });
   const specText = result.program.sources.get(result.program.entry) ?? "";
+  const log = (l: string) => o.err(l);
+  const interrupt = interruptOnSigint(log);
   const res = await train({
     model,
     data,
@@ -130,12 +128,13 @@ export async function trainCommand(
     outDir,
     seed,
     resume: Boolean(flags.resume),
-    log: (l) => o.err(l),
+    log,
+    signal: interrupt.signal,
     parallel: parallelOptions(backend, split.length),
-    ...(progress ? { progress } : {}),
+    progress: createProgress(progress ?? defaultProgressMode(), log),
     extraModelFiles: trainedModelFiles(graph, specText, data, backend, split.length),
     resumeCommand: `resnetc train ${relative(o.cwd, file) || basename(file)}${graph.variant !== null ? ` --variant ${graph.variant}` : ""} --out ${outDir} --resume`,
-  });
+  }).finally(() => interrupt.dispose());
   if (res.interrupted) {
     setExit(EXIT.interrupted);
     return;

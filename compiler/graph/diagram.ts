@@ -79,10 +79,10 @@ export function opText(n: IrNode): string {
     case "conv":
       return (
         `${n.kernel.join("x")} conv, ${n.filters}` +
-        (n.groups > 1 ? `, C=${n.groups}` : "") +
-        (n.dilation > 1 ? `, dilation ${n.dilation}` : "") +
+        ((n.groups ?? 1) > 1 ? `, C=${n.groups ?? 1}` : "") +
+        ((n.dilation ?? 1) > 1 ? `, dilation ${n.dilation ?? 1}` : "") +
         (n.stride !== 1 ? `, /${n.stride}` : "") +
-        padNote(effectiveKernel(n.kernel, n.dilation), n.pad)
+        padNote(effectiveKernel(n.kernel, n.dilation ?? 1), n.pad)
       );
     case "se":
       return `SE, ${n.hidden}`;

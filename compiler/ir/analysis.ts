@@ -25,7 +25,7 @@ function inChannels(g: IrGraph, n: IrNode): number {
 export function nodeCounts(g: IrGraph, n: IrNode): NodeCounts {
   switch (n.op) {
     case "conv": {
-      const taps = (n.kernel[0] * n.kernel[1] * inChannels(g, n) * n.filters) / n.groups;
+      const taps = (n.kernel[0] * n.kernel[1] * inChannels(g, n) * n.filters) / (n.groups ?? 1);
       return {
         params: taps + (n.bias ? n.filters : 0),
         state: 0,

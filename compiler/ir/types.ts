@@ -29,10 +29,10 @@ export type IrOp =
       stride: number;
       pad: Pads;
       bias: boolean;
-      /** Grouped convolution: kernel [kh, kw, in / groups, out], group i sees channels i*in/groups... */
-      groups: number;
-      /** Atrous convolution: taps `dilation` apart, an effective window of (K-1)*D+1. */
-      dilation: number;
+      /** Grouped convolution (absent: 1): kernel [kh, kw, in / groups, out]. */
+      groups?: number;
+      /** Atrous convolution (absent: 1): taps `dilation` apart, a window of (K-1)*D+1. */
+      dilation?: number;
     }
   | { op: "bn"; epsilon: number; momentum: number }
   | { op: "relu" }

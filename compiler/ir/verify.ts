@@ -65,9 +65,9 @@ function expectedShape(g: IrGraph, n: IrNode): Shape | string | null {
     case "maxpool":
     case "avgpool": {
       if (!map) return `${n.op} needs a feature map, gets ${shapeText(x)}`;
-      if (n.op === "conv" && (x[2]! % n.groups !== 0 || n.filters % n.groups !== 0))
-        return `groups ${n.groups} do not divide ${x[2]} -> ${n.filters} channels`;
-      const k = n.op === "conv" ? effectiveKernel(n.kernel, n.dilation) : n.pool;
+      if (n.op === "conv" && (x[2]! % (n.groups ?? 1) !== 0 || n.filters % (n.groups ?? 1) !== 0))
+        return `groups ${n.groups ?? 1} do not divide ${x[2]} -> ${n.filters} channels`;
+      const k = n.op === "conv" ? effectiveKernel(n.kernel, n.dilation ?? 1) : n.pool;
       const h = windowOutput(x[0]!, n.pad.top, n.pad.bottom, k[0], n.stride);
       const w = windowOutput(x[1]!, n.pad.left, n.pad.right, k[1], n.stride);
       return [h, w, n.op === "conv" ? n.filters : x[2]!];
@@ -120,7 +120,9 @@ export function weightShape(g: IrGraph, n: IrNode, slot: string): number[] {
   const cin = x[x.length - 1]!;
   const cout = n.shape[n.shape.length - 1]!;
   if (n.op === "conv")
-    return slot === "kernel" ? [n.kernel[0], n.kernel[1], cin / n.groups, n.filters] : [cout];
+    return slot === "kernel"
+      ? [n.kernel[0], n.kernel[1], cin / (n.groups ?? 1), n.filters]
+      : [cout];
   if (n.op === "se") {
     const shapes: Record<string, number[]> = {
       fc1_kernel: [cout, n.hidden],

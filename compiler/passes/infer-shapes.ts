@@ -6,6 +6,7 @@ import type { Span } from "../../grammar/ast.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import type { BlockInstance, LayerSpec, ModelInstance, Padding } from "../instance.js";
 import { effectiveKernel, resolvePads, windowOutput } from "../ir/padding.js";
+import { LIMIT_HINT, LIMITS } from "../limits.js";
 import {
   shapeText,
   type IrGraph,
@@ -32,6 +33,8 @@ interface Ctx {
   blockSpan: Span | null;
   /** Table cells of SE layers (`fc, [16, 256]`, as Hu et al. write them), by layer. */
   seCells: Map<LayerSpec, string>;
+  /** RN122 was reported (once per network). */
+  tooLarge: boolean;
 }
 
 export function inferShapes(inst: ModelInstance, out: Diagnostic[]): IrGraph | null {
@@ -46,6 +49,7 @@ export function inferShapes(inst: ModelInstance, out: Diagnostic[]): IrGraph | n
     used: new Set(),
     blockSpan: null,
     seCells: new Map(),
+    tooLarge: false,
   };
   let cur = add(ctx, { op: "input" }, [], inst.input, inst.inputSpan, "input");
   const groups: IrGroup[] = [];
@@ -161,7 +165,23 @@ function add(
     branch: ctx.branch,
   } as IrNode;
   ctx.nodes.push(node);
+  checkSize(ctx, node);
   return node.id;
+}
+
+/** A feature map or a graph too large to build is an error once, at the line that made it. */
+function checkSize(ctx: Ctx, n: IrNode): void {
+  if (ctx.tooLarge) return;
+  const elements = n.shape.reduce((a, b) => a * b, 1);
+  const what =
+    elements > LIMITS.featureMap
+      ? `the ${shapeText(n.shape)} output of ${n.name} has ${elements.toExponential(2)} values, over the limit of 2^30 per example`
+      : ctx.nodes.length > LIMITS.nodes
+        ? `the network has more than ${LIMITS.nodes} layers`
+        : null;
+  if (!what) return;
+  ctx.tooLarge = true;
+  ctx.out.push(error("RN122", what, ctx.blockSpan ?? n.span, LIMIT_HINT));
 }
 
 const COUNTED = new Set(["conv", "bn", "relu", "pad", "maxpool", "avgpool"]);

@@ -1,8 +1,8 @@
 // Saving and loading tfjs-layers models in the standard layers format (model.json + weights.bin) on the
 // local file system, without tfjs-node: a save handler writes the artifacts, a load handler reads them.
 // A model directory is written atomically (temp directory + rename), with optional extra files beside the
-// model (the per-pixel mean, the spec text). Custom layers must be registered (tf.serialization.registerClass)
-// before loading; the compiler does that when it is imported.
+// model (the per-pixel mean, the spec text). resnetc's models use standard tfjs layers only, so plain
+// `tf.loadLayersModel` reads them too.
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 

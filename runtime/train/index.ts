@@ -12,7 +12,7 @@ export {
 } from "./evaluate.js";
 export { type EpochMetrics, METRICS_FILE, formatEpochLine, readMetrics } from "./metrics.js";
 export { SgdMomentum, isDecayedWeight } from "./optimizer.js";
-export { type ProgressMode, defaultProgressMode } from "./progress.js";
+export { NO_PROGRESS, type ProgressReporter, type ProgressUpdate } from "./progress.js";
 export { LrSchedule, RUNNING_ERROR_WINDOW, stepLr } from "./schedule.js";
 export { MODEL_DIR, type TrainOptions, type TrainResult, train } from "./train.js";
 export { type ParallelOptions, shares } from "./parallel/stepper.js";

@@ -43,7 +43,7 @@ import {
   localStepper,
   parallelStepper,
 } from "./parallel/stepper.js";
-import { type ProgressMode, createProgress, defaultProgressMode } from "./progress.js";
+import { NO_PROGRESS, type ProgressReporter } from "./progress.js";
 import { LrSchedule } from "./schedule.js";
 
 export const MODEL_DIR = "model";
@@ -59,16 +59,14 @@ export interface TrainOptions {
   /** Continue from outDir/checkpoint/ instead of starting over. */
   resume: boolean;
   log: (line: string) => void;
-  /** Default: "bar" when stdout is a terminal, else "lines". */
-  progress?: ProgressMode;
+  /** Shows progress within an epoch (default: nothing). */
+  progress?: ProgressReporter;
   /** Aborting it stops training like Ctrl-C: checkpoint, then resolve with interrupted: true. */
   signal?: AbortSignal;
   /** Called after each epoch (after its checkpoint is written). */
   onEpoch?: (m: EpochMetrics) => void;
   /** Extra files written beside the final model, file name -> content (e.g. the spec text). */
   extraModelFiles?: Record<string, string>;
-  /** Handle SIGINT while training (default true): the first one stops with a checkpoint, a second exits. */
-  handleSigint?: boolean;
   /** Shown in the interruption message, e.g. "resnetc train net.resnet --out runs/a --resume". */
   resumeCommand?: string;
   /**
@@ -81,7 +79,7 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
-  /** Stopped by SIGINT or the abort signal; a checkpoint was written. The CLI exits 130. */
+  /** Stopped by the abort signal (the CLI aborts it on Ctrl-C); a checkpoint was written. */
   interrupted: boolean;
   /** Completed epochs. */
   epochs: number;
@@ -235,20 +233,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const schedule = new LrSchedule(recipe, itersPerEpoch);
   const master = new Rng(opts.seed);
 
-  let interruptRequested = false;
-  const onSigint = () => {
-    if (interruptRequested) {
-      log("Second interrupt: exiting at once, without a new checkpoint.");
-      process.exit(130);
-    }
-    interruptRequested = true;
-    log(
-      "Interrupt: finishing the current step, then writing a checkpoint (Ctrl-C again to exit at once).",
-    );
-  };
-  const stopRequested = () => interruptRequested || (signal?.aborted ?? false);
-  const handleSigint = opts.handleSigint ?? true;
-  if (handleSigint) process.on("SIGINT", onSigint);
+  const stopRequested = () => signal?.aborted ?? false;
   let stepper: Stepper | null = null;
 
   try {
@@ -346,7 +331,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       return lastCheckpoint;
     };
 
-    const progress = createProgress(opts.progress ?? defaultProgressMode(), log);
+    const progress = opts.progress ?? NO_PROGRESS;
     const reachedStop = () => recipe.stopIteration !== null && iteration >= recipe.stopIteration;
     const trainVars = optimizer.variables();
     const workers = opts.parallel?.workers ?? 1;
@@ -530,7 +515,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       checkpointDir: ckptDir,
     };
   } finally {
-    if (handleSigint) process.off("SIGINT", onSigint);
     await stepper?.close();
     optimizer.dispose();
   }

@@ -172,10 +172,12 @@ function dropPath(x: Sym, name: string, rate: number): Sym {
 
 /** Sets the weights bound to the IR (conv/fc kernel and bias, BN gamma, beta, mean, variance). */
 function loadBoundWeights(g: IrGraph, model: tfl.LayersModel): void {
+  const layers = new Map(model.layers.map((l) => [l.name, l]));
   for (const n of g.nodes) {
     if (n.op === "se") loadSeWeights(g, n, model);
     if (n.op !== "conv" && n.op !== "bn" && n.op !== "fc") continue;
-    const layer = model.getLayer(layerName(g, n));
+    const layer = layers.get(layerName(g, n));
+    if (!layer) continue; // not on the path to the output
     const current = layer.getWeights();
     const slots = WEIGHT_SLOTS[n.op].filter((s) => s !== "bias" || n.op === "bn" || hasBias(n));
     if (!slots.some((s) => g.weights.has(weightKey(n, s)))) continue;

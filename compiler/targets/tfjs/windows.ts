@@ -16,7 +16,7 @@ type Sym = tfl.SymbolicTensor;
 type WindowNode = IrNode & { op: "conv" | "maxpool" | "avgpool" };
 
 export function windowLayers(n: WindowNode, name: string, inShape: number[], init: Init) {
-  const k = n.op === "conv" ? effectiveKernel(n.kernel, n.dilation) : n.pool;
+  const k = n.op === "conv" ? effectiveKernel(n.kernel, n.dilation ?? 1) : n.pool;
   const same = padsEqual(n.pad, samePads(inShape[0]!, inShape[1]!, k, n.stride));
   const zero = isZeroPads(n.pad);
   const mode: "valid" | "same" = zero ? "valid" : same ? "same" : "valid";
@@ -24,21 +24,21 @@ export function windowLayers(n: WindowNode, name: string, inShape: number[], ini
   const make = (padding: "valid" | "same"): tfl.layers.Layer => {
     // tfjs-layers' Conv2D trains through fused.conv2d, whose gradient refuses dilation: grouped
     // and dilated convolutions use resnetc's layer (plain tf.conv2d, registered gradients).
-    if (n.op === "conv" && (n.groups > 1 || n.dilation > 1))
+    if (n.op === "conv" && ((n.groups ?? 1) > 1 || (n.dilation ?? 1) > 1))
       return new GroupedConv2D({
         name,
         filters: n.filters,
         kernelSize: n.kernel,
         strides: n.stride,
         padding,
-        dilationRate: n.dilation,
-        groups: n.groups,
+        dilationRate: n.dilation ?? 1,
+        groups: n.groups ?? 1,
         useBias: n.bias,
         kernelInitializer: init(),
       });
     if (n.op === "conv")
       return tfl.layers.conv2d({
-        dilationRate: n.dilation,
+        dilationRate: n.dilation ?? 1,
         name,
         filters: n.filters,
         kernelSize: n.kernel,

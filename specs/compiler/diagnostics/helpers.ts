@@ -39,8 +39,9 @@ export function seen(d: Diagnostic): Seen {
   return s;
 }
 
+/** Checks as the CLI does, with paths in messages relative to the working directory. */
 export function check(text: string, sel: Selection = {}, path = SPEC): CheckResult {
-  return checkFile(path, sel, { text });
+  return checkFile(path, sel, { text, cwd: process.cwd() });
 }
 
 /** Every diagnostic of the text, in the order the compiler reports them. */

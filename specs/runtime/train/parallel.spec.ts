@@ -180,7 +180,6 @@ describe("parallelStepper", () => {
           seed: 1,
           resume: false,
           log: () => {},
-          progress: "none",
           parallel: {
             workers: 2,
             backend: "cpu",
@@ -231,7 +230,6 @@ describe("train with workers", () => {
         seed: 1,
         resume: false,
         log: () => {},
-        progress: "none",
         parallel: { workers: 2, backend: "cpu", layerModules: [] },
       });
       return r.metrics;

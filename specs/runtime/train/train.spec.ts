@@ -36,7 +36,6 @@ function options(
     seed: 11,
     resume: false,
     log: (l) => lines.push(l),
-    progress: "none",
     ...over,
     lines,
   };

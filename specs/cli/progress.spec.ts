@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { createProgress, formatDuration } from "../../../runtime/train/progress.js";
+import { createProgress, formatDuration } from "../../cli/progress.js";
 
 describe("progress", () => {
   it("lines mode prints periodic lines through log", () => {

@@ -1,4 +1,4 @@
-// RN122: a drop probability (`dropout P`, `drop_path P`, a stage's `drop_path P`) outside
+// RN123: a drop probability (`dropout P`, `drop_path P`, a stage's `drop_path P`) outside
 // 0 <= P < 1, or a malformed `drop_path` statement.
 import { describe, expect, it } from "vitest";
 import { diagnose, expectClean, src } from "./helpers.js";
@@ -20,11 +20,11 @@ function model(...lines: string[]): string {
   );
 }
 
-describe("RN122 drop probabilities", () => {
+describe("RN123 drop probabilities", () => {
   it("reports a dropout of 1 or more, at the value, naming the variant's value", () => {
     expect(diagnose(model("stages conv2..conv3 w(p = 1.5) x [1, 1] widths [16, 32]"))).toEqual([
       {
-        code: "RN122",
+        code: "RN123",
         message: "a dropout probability must be at least 0 and below 1, got 1.5",
         line: 3,
         col: 11,
@@ -36,15 +36,15 @@ describe("RN122 drop probabilities", () => {
   it("reports a negative drop_path and a drop_path of 1", () => {
     const text = model("drop_path -0.1", "stage conv2: w(16) x 2, drop_path 1");
     expect(diagnose(text).map((d) => [d.code, d.message, d.line, d.col])).toEqual([
-      ["RN122", "a drop_path probability must be at least 0 and below 1, got -0.1", 8, 13],
-      ["RN122", "a drop_path probability must be at least 0 and below 1, got 1", 9, 37],
+      ["RN123", "a drop_path probability must be at least 0 and below 1, got -0.1", 8, 13],
+      ["RN123", "a drop_path probability must be at least 0 and below 1, got 1", 9, 37],
     ]);
   });
 
   it("reports a drop_path statement with a second word other than `linear`", () => {
     expect(diagnose(model("drop_path 0.2, quadratic", "stage conv2: w(16) x 1"))).toEqual([
       {
-        code: "RN122",
+        code: "RN123",
         message: "drop_path takes a probability and, optionally, `linear`",
         line: 8,
         col: 3,
