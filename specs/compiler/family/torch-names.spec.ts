@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { checkFile } from "../../../compiler/check.js";
 import { torchNames } from "../../../compiler/ir/torch-names.js";
 import type { IrGraph } from "../../../compiler/ir/types.js";
+import { NO_TORCH, torchPython } from "../../helpers/python.js";
 
 function graph(file: string, model: string): IrGraph {
   return checkFile(`examples/family/${file}`, { model }).graphs[0]!;
@@ -15,8 +16,7 @@ function namesOf(g: IrGraph): string[] {
   return [...torchNames(g).values()].sort();
 }
 
-const PY = "/usr/bin/python3";
-const torchvision = spawnSync(PY, ["-c", "import torchvision"]).status === 0;
+const PY = torchPython();
 
 /** torchvision's Conv2d, BatchNorm2d and Linear module paths of a model. */
 function torchvisionNames(model: string): string[] {
@@ -26,12 +26,12 @@ function torchvisionNames(model: string): string[] {
     "kinds = (nn.Conv2d, nn.BatchNorm2d, nn.Linear)",
     "print('\\n'.join(n for n, x in m.named_modules() if isinstance(x, kinds)))",
   ].join("\n");
-  const r = spawnSync(PY, ["-c", code], { encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(PY!, ["-c", code], { encoding: "utf8", timeout: 120_000 });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.trim().split("\n").sort();
 }
 
-describe.skipIf(!torchvision)("torchvision module paths (python3-torchvision)", () => {
+describe.skipIf(!PY)(`torchvision module paths (${PY ? "python3-torchvision" : NO_TORCH})`, () => {
   it.each([
     ["resnext.resnet", "resnext50_32x4d"],
     ["wide.resnet", "wide_resnet50_2"],
