@@ -1,5 +1,6 @@
 // The same networks written by hand in tfjs-layers, as an engineer would without resnetc: the
-// baseline that bench/run.ts compares the compiled graphs against.
+// baseline that bench/run.ts compares the compiled graphs against. Like Keras Applications' ResNet50,
+// they pad as the paper's models do: ZeroPadding2D before every strided window wider than 1.
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
@@ -40,17 +41,24 @@ class PadShortcut extends tfl.layers.Layer {
   }
 }
 
+/** (k-1)/2 zeros on every side before a strided window (TF's `same` would pad only after). */
+function padFor(x: T, k: number, stride: number): T {
+  if (stride === 1 || k === 1) return x;
+  return tfl.layers.zeroPadding2d({ padding: (k - 1) / 2 }).apply(x) as T;
+}
+
 function convBn(x: T, filters: number, k: number, stride: number, relu: boolean): T {
+  const strided = stride > 1 && k > 1;
   let y = tfl.layers
     .conv2d({
       filters,
       kernelSize: k,
       strides: stride,
-      padding: "same",
+      padding: strided ? "valid" : "same",
       useBias: false,
       kernelInitializer: "heNormal",
     })
-    .apply(x) as T;
+    .apply(padFor(x, k, stride)) as T;
   y = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }).apply(y) as T;
   return relu ? (tfl.layers.reLU().apply(y) as T) : y;
 }
@@ -81,7 +89,8 @@ export function handResnet20(): tfl.LayersModel {
 export function handResnet50(): tfl.LayersModel {
   const input = tfl.input({ shape: [224, 224, 3] });
   let x = convBn(input, 64, 7, 2, true);
-  x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: "same" }).apply(x) as T;
+  // After a ReLU, zero padding cannot win the max.
+  x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2 }).apply(padFor(x, 3, 2)) as T;
   let cin = 64;
   for (const [c, n, s] of [
     [64, 3, 1],

@@ -1,7 +1,7 @@
 // Model + variant -> ModelInstance: evaluates the variant's bindings, expands `stages` ranges and
 // block calls, parses every layer. Reports name and number errors (RN101-RN121).
 import {
-  exprText,
+  printExpr,
   type BlockDecl,
   type BlockRef,
   type CallArg,
@@ -13,7 +13,8 @@ import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 import { evaluate, positiveInt, type Env } from "./evaluate.js";
 import type { BlockInstance, LayerSpec, ModelInstance, Section, ShortcutMode } from "./instance.js";
-import { SHORTCUT_MODES } from "./instance.js";
+import { shortcutMode } from "./instance.js";
+import { stageRange } from "./rules/stage-ranges.js";
 import { LIMIT_HINT, LIMITS } from "./limits.js";
 import { checkProbability, parseLayer, type LayerContext } from "./layers.js";
 import type { MergedModel } from "./model-statements.js";
@@ -106,9 +107,7 @@ export function expandModel(
     );
   } else input = inputStmt.dims as [number, number, number];
 
-  const modelShortcut = m.shortcut
-    ? shortcutMode(m.shortcut.value, m.shortcut.valueSpan, out)
-    : "B";
+  const modelShortcut = m.shortcut ? modeOf(m.shortcut.value) : "B";
 
   const sections: Section[] = [];
   if (m.stem) {
@@ -234,7 +233,7 @@ export function expandModel(
         let mode = modelShortcut;
         if (shortcuts) {
           const e = shortcuts.values[i];
-          mode = shortcutMode(e.kind === "var" ? e.name : exprText(e), e.span, out);
+          mode = modeOf(e.kind === "var" ? e.name : printExpr(e));
         }
         if (count === null || width === null || stride === null) continue;
         const firstArgs: CallArg[] = [
@@ -274,9 +273,7 @@ export function expandModel(
           );
         }
       }
-      const mode = st.shortcut
-        ? shortcutMode(st.shortcut.value, st.shortcut.span, out)
-        : modelShortcut;
+      const mode = st.shortcut ? modeOf(st.shortcut.value) : modelShortcut;
       if (!decl || count === null) continue;
       const at = { ...st.span, end: st.nameSpan.end };
       sections.push({
@@ -370,18 +367,9 @@ function layer(c: Command, env: Env, where: LayerContext, out: Diagnostic[]): La
   return l && l.op !== "post" ? l : null;
 }
 
-function shortcutMode(value: string, span: Span, out: Diagnostic[]): ShortcutMode {
-  const v = /^[a-d]$/.test(value) ? value.toUpperCase() : value;
-  if ((SHORTCUT_MODES as string[]).includes(v)) return v as ShortcutMode;
-  out.push(
-    error(
-      "RN109",
-      `unknown shortcut option '${value}'`,
-      span,
-      "shortcut is A (identity + zero padding), B (projection where the shape changes), C (projection everywhere), D (average pool + projection where the shape changes), identity, or none (a plain network)",
-    ),
-  );
-  return "B";
+/** An unknown option is the shortcut-options rule's to report; expansion goes on with B. */
+function modeOf(value: string): ShortcutMode {
+  return shortcutMode(value) ?? "B";
 }
 
 function findBlock(prog: Program, ref: BlockRef, out: Diagnostic[]): BlockDecl | null {
@@ -408,24 +396,13 @@ function expandRange(
   to: { name: string; span: Span },
   out: Diagnostic[],
 ): string[] | null {
-  const a = /^(.*?)(\d+)$/.exec(from.name);
-  const b = /^(.*?)(\d+)$/.exec(to.name);
-  if (!a || !b || a[1] !== b[1] || Number(b[2]) < Number(a[2])) {
-    out.push(
-      error(
-        "RN110",
-        `'${from.name}..${to.name}' is not a range of stage names`,
-        from.span,
-        "write names that differ only in a rising number, e.g. conv2..conv5",
-      ),
-    );
-    return null;
-  }
-  if (Number(b[2]) - Number(a[2]) + 1 > LIMITS.stages) {
+  const r = stageRange(from.name, to.name);
+  if (!r) return null; // the stage-ranges rule reports it
+  if (r.last - r.first + 1 > LIMITS.stages) {
     out.push(
       error(
         "RN122",
-        `'${from.name}..${to.name}' is ${Number(b[2]) - Number(a[2]) + 1} stages, over the limit of ${LIMITS.stages}`,
+        `'${from.name}..${to.name}' is ${r.last - r.first + 1} stages, over the limit of ${LIMITS.stages}`,
         from.span,
         LIMIT_HINT,
       ),
@@ -433,7 +410,7 @@ function expandRange(
     return null;
   }
   const names: string[] = [];
-  for (let i = Number(a[2]); i <= Number(b[2]); i++) names.push(`${a[1]}${i}`);
+  for (let i = r.first; i <= r.last; i++) names.push(`${r.prefix}${i}`);
   return names;
 }
 

@@ -44,6 +44,12 @@ export type LayerSpec =
 export type ShortcutMode = "A" | "B" | "C" | "D" | "identity" | "none";
 export const SHORTCUT_MODES: ShortcutMode[] = ["A", "B", "C", "D", "identity", "none"];
 
+/** The option a word names (a, b, c, d in either case), or null (the shortcut-options rule reports it). */
+export function shortcutMode(value: string): ShortcutMode | null {
+  const v = /^[a-d]$/.test(value) ? value.toUpperCase() : value;
+  return (SHORTCUT_MODES as string[]).includes(v) ? (v as ShortcutMode) : null;
+}
+
 export interface BlockInstance {
   type: string;
   /** 1-based position in its stage (conv3_1 is 1). */

@@ -26,6 +26,10 @@ export interface Program {
   importFailed: boolean;
   /** The directory paths in messages are relative to. */
   cwd: string;
+  /** User files in load order (a file after the files it uses). */
+  order: string[];
+  /** The first user definition of each block type (a later one is RN102). */
+  firstBlocks: Map<string, BlockDecl>;
 }
 
 export function preludePath(): string {
@@ -63,6 +67,8 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
     syntaxErrors: false,
     importFailed: false,
     cwd: opts.cwd ?? dirname(entry),
+    order: [],
+    firstBlocks: new Map(),
   };
   const preludeBlocks = new Set<string>();
   if (!opts.noPrelude) {
@@ -121,40 +127,16 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
   };
   visit(entry, opts.text ?? readFileSync(entry, "utf8"), null, []);
 
-  // Name tables: user blocks shadow prelude blocks; duplicates among user files are errors (RN102).
-  const userBlocks = new Map<string, BlockDecl>();
+  // Name tables: user blocks shadow prelude blocks; the first of a name wins (the
+  // duplicate-definitions rule reports the others).
   for (const ast of order) {
+    prog.order.push(ast.path);
     for (const b of ast.blocks) {
-      const prev = userBlocks.get(b.name);
-      if (prev) {
-        prog.diagnostics.push(
-          error(
-            "RN102",
-            `block '${b.name}' is defined twice`,
-            b.nameSpan,
-            `the first definition is at ${where(prev.nameSpan, prog.cwd)}`,
-          ),
-        );
-        continue;
-      }
-      userBlocks.set(b.name, b);
+      if (prog.firstBlocks.has(b.name)) continue;
+      prog.firstBlocks.set(b.name, b);
       prog.blocks.set(b.name, b);
     }
-    for (const m of ast.models) {
-      const prev = prog.models.get(m.name);
-      if (prev) {
-        prog.diagnostics.push(
-          error(
-            "RN102",
-            `model '${m.name}' is defined twice`,
-            m.nameSpan,
-            `the first definition is at ${where(prev.nameSpan, prog.cwd)}`,
-          ),
-        );
-        continue;
-      }
-      prog.models.set(m.name, m);
-    }
+    for (const m of ast.models) if (!prog.models.has(m.name)) prog.models.set(m.name, m);
   }
   // A model defined twice is checked once, as its first definition (the second is RN102).
   prog.entryModels = (prog.files.get(entry)?.models ?? []).filter(

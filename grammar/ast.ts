@@ -158,17 +158,37 @@ export interface FileAst {
   comments: Comment[];
 }
 
-export function exprText(e: Expr): string {
+function precedence(e: Expr): number {
+  if (e.kind !== "bin") return 3;
+  return e.op === "+" || e.op === "-" ? 1 : 2;
+}
+
+/**
+ * Minimal parentheses: operators are left-associative, `*` and `/` bind tighter than `+` and `-`,
+ * and negation tighter than both. Negation of a literal prints as a negative literal (`-1`).
+ */
+export function printExpr(e: Expr): string {
   switch (e.kind) {
     case "num":
       return e.text;
     case "var":
       return e.name;
-    case "neg":
-      return `-${exprText(e.operand)}`;
+    case "neg": {
+      const o = e.operand;
+      if (o.kind === "bin" || (o.kind === "num" && o.text.startsWith("-"))) {
+        return `-(${printExpr(o)})`;
+      }
+      return `-${printExpr(o)}`;
+    }
     case "call":
-      return `${e.name}(${exprText(e.arg)})`;
-    case "bin":
-      return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
+      return `${e.name}(${printExpr(e.arg)})`;
+    case "bin": {
+      const p = precedence(e);
+      const left = printExpr(e.left);
+      const right = printExpr(e.right);
+      const l = precedence(e.left) < p ? `(${left})` : left;
+      const r = precedence(e.right) <= p ? `(${right})` : right;
+      return `${l} ${e.op} ${r}`;
+    }
   }
 }

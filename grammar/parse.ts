@@ -1,6 +1,7 @@
 // Text -> tokens -> CST -> AST, collecting every lexical and syntax error (RN001, RN002).
 import type { IRecognitionException, IToken } from "chevrotain";
 import type { FileAst } from "./ast.js";
+import type { FileCstNode } from "./cst.js";
 import { error, type Diagnostic } from "./diagnostic.js";
 import { parser } from "./parser.js";
 import { ResnetLexer } from "./tokens.js";
@@ -62,10 +63,10 @@ export function parseSource(path: string, text: string): ParseResult {
       ),
     );
     parser.input = [];
-    return { ast: builder.file(parser.file(), []), diagnostics };
+    return { ast: builder.file(parser.file() as FileCstNode, []), diagnostics };
   }
   parser.input = tokens;
-  const cst = parser.file();
+  const cst = parser.file() as FileCstNode;
   const lexErrorAt = new Set(lex.errors.map((e) => e.offset));
   for (const e of parser.errors) {
     // A stray bracket is already reported by the lexer; do not report it twice.

@@ -2,23 +2,39 @@
 // required pieces are missing is dropped (its syntax error has already been reported).
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
+import type * as C from "./cst.js";
 import { error, type Diagnostic } from "./diagnostic.js";
 
-type Children = Record<string, CstElement[] | undefined>;
+// Typed access to the CST (grammar/cst.ts, generated from the parser): a key that the node's
+// rule does not have is a type error, and each child comes with its node type.
+type Kids<N extends CstNode> = N["children"];
+type Elem<T> = T extends (infer E)[] ? E : never;
+type NodeKey<N extends CstNode> = {
+  [K in keyof Kids<N>]-?: Elem<NonNullable<Kids<N>[K]>> extends IToken ? never : K;
+}[keyof Kids<N>];
+type TokenKey<N extends CstNode> = {
+  [K in keyof Kids<N>]-?: Elem<NonNullable<Kids<N>[K]>> extends IToken ? K : never;
+}[keyof Kids<N>];
 
-function kids(n: CstNode): Children {
-  return n.children as Children;
+function nodes<N extends CstNode, K extends NodeKey<N>>(
+  n: N,
+  key: K,
+): Elem<NonNullable<Kids<N>[K]>>[] {
+  return ((n.children as Record<PropertyKey, unknown>)[key] ?? []) as Elem<
+    NonNullable<Kids<N>[K]>
+  >[];
 }
-function nodes(n: CstNode, key: string): CstNode[] {
-  return (kids(n)[key] ?? []) as CstNode[];
-}
-function node(n: CstNode, key: string): CstNode | undefined {
+function node<N extends CstNode, K extends NodeKey<N>>(
+  n: N,
+  key: K,
+): Elem<NonNullable<Kids<N>[K]>> | undefined {
   return nodes(n, key)[0];
 }
-function toks(n: CstNode, key: string): IToken[] {
-  return ((kids(n)[key] ?? []) as IToken[]).filter((t) => !t.isInsertedInRecovery);
+function toks<N extends CstNode>(n: N, key: TokenKey<N>): IToken[] {
+  const list = ((n.children as Record<PropertyKey, unknown>)[key] ?? []) as IToken[];
+  return list.filter((t) => !t.isInsertedInRecovery);
 }
-function tok(n: CstNode, key: string): IToken | undefined {
+function tok<N extends CstNode>(n: N, key: TokenKey<N>): IToken | undefined {
   return toks(n, key)[0];
 }
 
@@ -61,7 +77,7 @@ export class AstBuilder {
     return { ...a, end: Math.max(a.end, b.end) };
   }
 
-  file(cst: CstNode, comments: IToken[]): A.FileAst {
+  file(cst: C.FileCstNode, comments: IToken[]): A.FileAst {
     const ast: A.FileAst = {
       path: this.path,
       uses: [],
@@ -94,13 +110,13 @@ export class AstBuilder {
     return ast;
   }
 
-  useDecl(n: CstNode): A.UseDecl | null {
+  useDecl(n: C.UseDeclCstNode): A.UseDecl | null {
     const s = tok(n, "StringLit");
     if (!s) return null;
     return { kind: "use", path: unquote(s.image), span: this.nodeSpan(n) };
   }
 
-  blockDecl(n: CstNode): A.BlockDecl | null {
+  blockDecl(n: C.BlockDeclCstNode): A.BlockDecl | null {
     const name = tok(n, "Identifier");
     const body = node(n, "layerBody");
     if (!name || !body) return null;
@@ -122,7 +138,7 @@ export class AstBuilder {
   }
 
   /** A line that starts with no name: one RN002 at its first token. */
-  private junk(n: CstNode, expected: string) {
+  private junk(n: C.JunkCstNode, expected: string) {
     const first = allTokens(n).sort((a, b) => a.startOffset - b.startOffset)[0];
     const span = first ? this.tokenSpan(first) : this.nodeSpan(n);
     const what = first ? `'${first.image}'` : "text";
@@ -155,14 +171,14 @@ export class AstBuilder {
     }
   }
 
-  layerBody(n: CstNode): A.Command[] {
+  layerBody(n: C.LayerBodyCstNode): A.Command[] {
     for (const j of nodes(n, "junk")) this.junk(j, "a layer or setting name, or '}'");
     return nodes(n, "command")
       .map((c) => this.command(c))
       .filter((c): c is A.Command => c !== null);
   }
 
-  command(n: CstNode): A.Command | null {
+  command(n: C.CommandCstNode): A.Command | null {
     const name = tok(n, "name");
     if (!name) return null;
     const label = tok(n, "label");
@@ -182,7 +198,7 @@ export class AstBuilder {
     };
   }
 
-  arg(n: CstNode): A.Arg | null {
+  arg(n: C.ArgCstNode): A.Arg | null {
     const items = nodes(n, "item")
       .map((i) => this.item(i))
       .filter((i): i is A.Item => i !== null);
@@ -190,7 +206,7 @@ export class AstBuilder {
     return { items, span: this.nodeSpan(n) };
   }
 
-  item(n: CstNode): A.Item | null {
+  item(n: C.ItemCstNode): A.Item | null {
     const span = this.nodeSpan(n);
     const dims = tok(n, "Dims");
     if (dims) return { kind: "dims", dims: parseDims(dims.image), text: dims.image, span };
@@ -204,34 +220,34 @@ export class AstBuilder {
     return { kind: "expr", expr: es[0]!, span };
   }
 
-  list(n: CstNode): A.Expr[] {
+  list(n: C.ListCstNode): A.Expr[] {
     return nodes(n, "expression")
       .map((e) => this.expr(e))
       .filter((e): e is A.Expr => e !== null);
   }
 
-  expr(n: CstNode): A.Expr | null {
-    return this.chain(n, "Plus", "Minus", (t) => this.term(t));
+  expr(n: C.ExpressionCstNode): A.Expr | null {
+    const ops = [...toks(n, "Plus"), ...toks(n, "Minus")];
+    return this.chain(node(n, "lhs"), nodes(n, "rhs"), ops, (t) => this.term(t));
   }
 
-  private term(n: CstNode): A.Expr | null {
-    return this.chain(n, "Star", "Slash", (f) => this.factor(f));
+  private term(n: C.TermCstNode): A.Expr | null {
+    const ops = [...toks(n, "Star"), ...toks(n, "Slash")];
+    return this.chain(node(n, "lhs"), nodes(n, "rhs"), ops, (f) => this.factor(f));
   }
 
   /** Left-associative chains: operands are `lhs` then `rhs`s, operators interleave by offset. */
-  private chain(
-    n: CstNode,
-    opA: string,
-    opB: string,
-    sub: (n: CstNode) => A.Expr | null,
+  private chain<T>(
+    lhs: T | undefined,
+    rhs: T[],
+    operators: IToken[],
+    sub: (n: T) => A.Expr | null,
   ): A.Expr | null {
-    const lhs = node(n, "lhs");
     if (!lhs) return null;
     let acc = sub(lhs);
-    const rhs = nodes(n, "rhs");
-    const ops = [...toks(n, opA), ...toks(n, opB)].sort((a, b) => a.startOffset - b.startOffset);
+    const ops = operators.sort((a, b) => a.startOffset - b.startOffset);
     for (let i = 0; i < rhs.length && acc; i++) {
-      const r = sub(rhs[i]);
+      const r = sub(rhs[i]!);
       const op = ops[i];
       if (!r || !op) return null;
       acc = {
@@ -245,7 +261,7 @@ export class AstBuilder {
     return acc;
   }
 
-  private factor(n: CstNode): A.Expr | null {
+  private factor(n: C.FactorCstNode): A.Expr | null {
     const span = this.nodeSpan(n);
     const num = tok(n, "Integer") ?? tok(n, "Float") ?? tok(n, "NegNumber");
     if (num) return { kind: "num", value: Number(num.image), text: num.image, span };
@@ -268,7 +284,7 @@ export class AstBuilder {
     return e ? { ...e, span } : null;
   }
 
-  modelDecl(n: CstNode): A.ModelDecl | null {
+  modelDecl(n: C.ModelDeclCstNode): A.ModelDecl | null {
     const name = tok(n, "name");
     if (!name) return null;
     const parent = tok(n, "parent");
@@ -287,30 +303,34 @@ export class AstBuilder {
     };
   }
 
-  modelStmt(wrapper: CstNode): A.ModelStmt | null {
-    const [key, list] = Object.entries(kids(wrapper))[0] ?? [];
-    const n = (list as CstNode[] | undefined)?.[0];
-    if (!key || !n) return null;
-    if (key === "junk") {
+  modelStmt(wrapper: C.ModelStmtCstNode): A.ModelStmt | null {
+    const c = wrapper.children;
+    const junk = c.junk?.[0];
+    if (junk) {
       this.junk(
-        n,
+        junk,
         "a model statement: input, shortcut, stem, variants, stages, stage, head or train",
       );
       return null;
     }
-    const span = this.nodeSpan(n);
-    switch (key) {
+    const st = (Object.values(c) as CstNode[][]).find((l) => l?.length)?.[0];
+    if (!st) return null;
+    const span = this.nodeSpan(st);
+    switch (st.name) {
       case "inputStmt": {
+        const n = st as C.InputStmtCstNode;
         const d = tok(n, "Dims");
         if (!d) return null;
         return { kind: "input", dims: parseDims(d.image), dimsSpan: this.tokenSpan(d), span };
       }
       case "shortcutStmt": {
+        const n = st as C.ShortcutStmtCstNode;
         const v = tok(n, "Identifier") ?? tok(n, "Times");
         if (!v) return null;
         return { kind: "shortcut", value: v.image, valueSpan: this.tokenSpan(v), span };
       }
       case "stemStmt": {
+        const n = st as C.StemStmtCstNode;
         const id = tok(n, "Identifier");
         const body = node(n, "layerBody");
         if (!body) return null;
@@ -323,14 +343,17 @@ export class AstBuilder {
         };
       }
       case "headStmt": {
+        const n = st as C.HeadStmtCstNode;
         const body = node(n, "layerBody");
         return body ? { kind: "head", layers: this.layerBody(body), span } : null;
       }
       case "trainStmt": {
+        const n = st as C.TrainStmtCstNode;
         const body = node(n, "layerBody");
         return body ? { kind: "train", settings: this.layerBody(body), span } : null;
       }
-      case "variantsStmt":
+      case "variantsStmt": {
+        const n = st as C.VariantsStmtCstNode;
         return {
           kind: "variants",
           variants: nodes(n, "variantEntry")
@@ -338,11 +361,17 @@ export class AstBuilder {
             .filter((v): v is A.Variant => v !== null),
           span,
         };
-      case "stagesStmt":
+      }
+      case "stagesStmt": {
+        const n = st as C.StagesStmtCstNode;
         return this.stages(n);
-      case "stageStmt":
+      }
+      case "stageStmt": {
+        const n = st as C.StageStmtCstNode;
         return this.stage(n);
+      }
       case "unknownStmt": {
+        const n = st as C.UnknownStmtCstNode;
         const c = node(n, "command");
         const cmd = c ? this.command(c) : null;
         if (cmd?.name === "drop_path" && !cmd.label && !node(n, "layerBody"))
@@ -353,7 +382,7 @@ export class AstBuilder {
     return null;
   }
 
-  variant(n: CstNode): A.Variant | null {
+  variant(n: C.VariantEntryCstNode): A.Variant | null {
     const key = tok(n, "key");
     if (!key) return null;
     const bindings: (A.Binding | A.BlockBinding)[] = [];
@@ -385,7 +414,7 @@ export class AstBuilder {
     return { key: key.image, keySpan: this.tokenSpan(key), bindings, span: this.nodeSpan(n) };
   }
 
-  private callArgs(n: CstNode | undefined): A.CallArg[] {
+  private callArgs(n: C.CallArgsCstNode | undefined): A.CallArg[] {
     if (!n) return [];
     const out: A.CallArg[] = [];
     for (const a of nodes(n, "callArg")) {
@@ -402,7 +431,7 @@ export class AstBuilder {
     return out;
   }
 
-  stages(n: CstNode): A.ModelStmt | null {
+  stages(n: C.StagesStmtCstNode): A.ModelStmt | null {
     const from = tok(n, "from");
     const to = tok(n, "to");
     if (!from || !to) return null;
@@ -445,7 +474,7 @@ export class AstBuilder {
     };
   }
 
-  stage(n: CstNode): A.ModelStmt | null {
+  stage(n: C.StageStmtCstNode): A.ModelStmt | null {
     const name = tok(n, "name");
     const block = tok(n, "block");
     const countNode = node(n, "count");
@@ -472,7 +501,7 @@ export class AstBuilder {
 }
 
 function allTokens(n: CstNode): IToken[] {
-  return Object.values(kids(n))
+  return Object.values(n.children as Record<string, CstElement[]>)
     .flat()
     .flatMap((e) => ("image" in (e as IToken) ? [e as IToken] : allTokens(e as CstNode)))
     .filter((t) => !t.isInsertedInRecovery);

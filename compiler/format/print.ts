@@ -3,6 +3,7 @@
 // between top-level declarations, single blank lines inside bodies kept where the user had one.
 // Statements are printed on one line each, whatever their length (nothing breaks at printWidth).
 import { doc } from "prettier";
+import { printExpr } from "../../grammar/ast.js";
 import type * as A from "../../grammar/ast.js";
 import { Layout, type Body, type Child } from "./comments.js";
 
@@ -10,41 +11,6 @@ type Doc = doc.builders.Doc;
 const { hardline, literalline, indent, join } = doc.builders;
 
 // ---- expressions and arguments -------------------------------------------------------------
-
-function precedence(e: A.Expr): number {
-  if (e.kind !== "bin") return 3;
-  return e.op === "+" || e.op === "-" ? 1 : 2;
-}
-
-/**
- * Minimal parentheses: operators are left-associative, `*` and `/` bind tighter than `+` and `-`,
- * and negation tighter than both. Negation of a literal prints as a negative literal (`-1`).
- */
-export function printExpr(e: A.Expr): string {
-  switch (e.kind) {
-    case "num":
-      return e.text;
-    case "var":
-      return e.name;
-    case "neg": {
-      const o = e.operand;
-      if (o.kind === "bin" || (o.kind === "num" && o.text.startsWith("-"))) {
-        return `-(${printExpr(o)})`;
-      }
-      return `-${printExpr(o)}`;
-    }
-    case "call":
-      return `${e.name}(${printExpr(e.arg)})`;
-    case "bin": {
-      const p = precedence(e);
-      const left = printExpr(e.left);
-      const right = printExpr(e.right);
-      const l = precedence(e.left) < p ? `(${left})` : left;
-      const r = precedence(e.right) <= p ? `(${right})` : right;
-      return `${l} ${e.op} ${r}`;
-    }
-  }
-}
 
 function printList(items: A.Expr[]): string {
   return `[${items.map(printExpr).join(", ")}]`;

@@ -30,7 +30,7 @@ const EXAMPLES = [
 describe("the lowered model's trainable parameters equal the analysis", () => {
   for (const file of EXAMPLES) {
     it(file, () => {
-      const r = checkFile(file);
+      const r = checkFile(file, {}, { verify: true });
       expect(r.ok).toBe(true);
       for (const g of r.graphs) {
         const m = lower(g, { init: "zeros" });

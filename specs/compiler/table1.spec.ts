@@ -5,7 +5,7 @@ import { checkFile } from "../../compiler/check.js";
 import type { IrGraph } from "../../compiler/ir/types.js";
 
 function graphs(file: string, variant?: string): IrGraph[] {
-  const r = checkFile(file, variant ? { variant } : {});
+  const r = checkFile(file, variant ? { variant } : {}, { verify: true });
   expect(r.diagnostics).toEqual([]);
   return r.graphs;
 }

@@ -39,9 +39,9 @@ export function seen(d: Diagnostic): Seen {
   return s;
 }
 
-/** Checks as the CLI does, with paths in messages relative to the working directory. */
+/** Checks as the CLI does (paths relative to the working directory), verifying every IR built. */
 export function check(text: string, sel: Selection = {}, path = SPEC): CheckResult {
-  return checkFile(path, sel, { text, cwd: process.cwd() });
+  return checkFile(path, sel, { text, cwd: process.cwd(), verify: true });
 }
 
 /** Every diagnostic of the text, in the order the compiler reports them. */
