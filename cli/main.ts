@@ -4,12 +4,14 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { checkCommand } from "./commands/check.js";
+import { registerLspCommand } from "./commands/lsp.js";
 import { summaryCommand } from "./commands/summary.js";
 import { tableCommand } from "./commands/table.js";
 import { BUG_REPORT, CliError, EXIT } from "./errors.js";
 import { processOutput, type Output } from "./output.js";
 import { registerRuntimeCommands } from "./runtime-commands.js";
 import { registerVisualCommands } from "./visual-commands.js";
+import { registerPlaygroundCommand } from "./playground-command.js";
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -66,8 +68,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     )
     .action((files: string[], flags) => tableCommand(o, files, flags));
 
+  registerLspCommand(program);
   registerRuntimeCommands(program, o, setExit, { variant, model });
   registerVisualCommands(program, o, setExit, { variant, model });
+  registerPlaygroundCommand(program, o);
   return program;
 }
 

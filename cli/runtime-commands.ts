@@ -14,6 +14,12 @@ const backendOption = () =>
     "auto | gpu | node | webgpu | wasm | cpu (default: $RESNETC_BACKEND or auto)",
   );
 
+const weightsOption = () =>
+  new Option(
+    "--weights <file>",
+    "start from a torchvision state dict: .safetensors or PyTorch .pth (never runs code from it)",
+  );
+
 export function registerRuntimeCommands(
   program: Command,
   o: Output,
@@ -29,6 +35,7 @@ export function registerRuntimeCommands(
     .addOption(opts.model())
     .addOption(backendOption())
     .option("--seed <n>", "seed of the He initialisation")
+    .addOption(weightsOption())
     .action(async (file: string, flags) =>
       (await import("./commands/build.js")).buildCommand(o, file, flags),
     );
@@ -50,6 +57,11 @@ export function registerRuntimeCommands(
       "run directory: metrics.jsonl, checkpoint/, model/ (default runs/MODEL_VARIANT)",
     )
     .option("--resume", "continue from the run directory's checkpoint")
+    .addOption(weightsOption())
+    .option(
+      "--freeze <stages>",
+      "keep these stages' weights and BN statistics fixed, e.g. conv1..conv4 (fine-tuning)",
+    )
     .option("--seed <n>", "seed for weights, data order and augmentation (default 1)")
     .option(
       "--workers <n>",
@@ -71,7 +83,8 @@ export function registerRuntimeCommands(
     .command("eval")
     .description("top-1 / top-5 error of a trained model on a data source's test split")
     .argument("<file>", "the .resnet file the model was trained from")
-    .requiredOption("--model <dir>", "the model directory written by train (runs/NAME/model)")
+    .option("--model <dir>", "the model directory written by train (runs/NAME/model)")
+    .addOption(weightsOption().conflicts("model"))
     .option("--data <source>", "mnist | cifar10:DIR | folder:DIR (default: the spec's `data`)")
     .option("--variant <v>", "the variant the model was trained as")
     .addOption(backendOption())
@@ -84,12 +97,26 @@ export function registerRuntimeCommands(
     .command("predict")
     .description("classify image files with a trained model")
     .argument("<images...>", "image files (.png, .jpg, .webp)")
-    .requiredOption("--model <dir>", "the model directory written by train (runs/NAME/model)")
-    .option("--top <k>", "how many classes to show (default 5)")
+    .option("--model <dir>", "the model directory written by train (runs/NAME/model)")
+    .addOption(weightsOption().conflicts("model"))
+    .option("--spec <file>", "with --weights: the .resnet file of the network")
+    .option("--variant <v>", "with --spec: the variant")
+    .option("--top <k>", "how many classes to show (default 5; ImageNet's names for 1000 classes)")
     .option("--json", "machine-readable output")
     .addOption(backendOption())
     .action(async (images: string[], flags) =>
       (await import("./commands/evaluate.js")).predictCommand(o, images, flags),
+    );
+
+  program
+    .command("export")
+    .description("write a model's weights as a torchvision state dict (.safetensors)")
+    .argument("<dir>", "the model directory written by build or train (runs/NAME/model)")
+    .requiredOption("-o, --out <file>", "the .safetensors file to write")
+    .option("--spec <file>", "the .resnet file the model was built from (default: DIR/spec.resnet)")
+    .addOption(backendOption())
+    .action(async (dir: string, flags) =>
+      (await import("./commands/export.js")).exportCommand(o, dir, flags),
     );
 
   program

@@ -296,7 +296,8 @@ export function expandModel(
   }
   sections.push({ kind: "layers", group: "head", layers: head });
 
-  const recipe = buildRecipe(m.train, env, out);
+  const groupNames = [...new Set(sections.map((s) => (s.kind === "stage" ? s.name : s.group)))];
+  const recipe = buildRecipe(m.train, env, out, groupNames);
   // Values that depend on the variant (RN120, RN121) say which variant they came from.
   if (variant !== null) {
     for (let i = start; i < out.length; i++) {

@@ -51,6 +51,8 @@ export interface LoadOptions {
   noPrelude?: boolean;
   /** Paths in messages are relative to this directory (default: the entry file's). */
   cwd?: string;
+  /** Reads a `use`-imported file (editors: open, unsaved buffers win over disk); default: from disk. */
+  readFile?: (path: string) => string;
 }
 
 export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program {
@@ -98,7 +100,7 @@ export function loadProgram(entryPath: string, opts: LoadOptions = {}): Program 
     if (prog.files.has(path)) return;
     if (text === null) {
       try {
-        text = readFileSync(path, "utf8");
+        text = opts.readFile ? opts.readFile(path) : readFileSync(path, "utf8");
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const reason =

@@ -48,6 +48,8 @@ export interface TrainRecipe {
   normalize: "per_pixel_mean" | "none";
   /** Default data source for `resnetc train` when --data is not given (e.g. "mnist"). */
   data: string | null;
+  /** Layer groups (stem groups and stages) whose weights and BN statistics stay fixed; null = none. */
+  freeze: string[] | null;
 }
 
 export const DEFAULT_RECIPE: TrainRecipe = {
@@ -64,4 +66,5 @@ export const DEFAULT_RECIPE: TrainRecipe = {
   augment: { pad: 0, randomCrop: 0, flip: false, scale: null },
   normalize: "per_pixel_mean",
   data: null,
+  freeze: null,
 };

@@ -1,6 +1,13 @@
 // The `train { ... }` section: each command sets part of the TrainRecipe. Unknown settings are
 // RN141 (with a suggestion); impossible values (negative lr, zero batch) are RN140.
-import type { Arg, Command, Item, Span } from "../grammar/ast.js";
+import {
+  printExpr,
+  type Arg,
+  type Command,
+  type Expr,
+  type Item,
+  type Span,
+} from "../grammar/ast.js";
 import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
 import { evaluate, fmt, type Env } from "./evaluate.js";
@@ -18,9 +25,19 @@ export const TRAIN_SETTINGS: Record<string, string> = {
   stop: "stop at iteration N | stop at epoch N",
   augment: "augment [pad P] [, random_crop S] [, flip horizontal] [, scale MIN..MAX]",
   normalize: "normalize per_pixel_mean | none",
+  freeze: "freeze GROUP[..GROUP] [, GROUP...]   (e.g. freeze conv1..conv4)",
 };
 
-export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): TrainRecipe {
+/**
+ * The train section -> a recipe. `groups`: the model's stem groups and stages in order, which
+ * `freeze` may name.
+ */
+export function buildRecipe(
+  settings: Command[],
+  env: Env,
+  out: Diagnostic[],
+  groups: string[] = [],
+): TrainRecipe {
   const r: TrainRecipe = structuredClone(DEFAULT_RECIPE);
   let schedule: { factor: number; unit: "iteration" | "epoch"; milestones: number[] } | null = null;
   for (const s of settings) {
@@ -204,6 +221,9 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
           } else ctx.unknownOption(a, ["pad", "random_crop", "flip", "scale"]);
         }
         break;
+      case "freeze":
+        r.freeze = freezeGroups(s, groups, ctx);
+        break;
       case "normalize": {
         const it = ctx.onlyItem(0);
         const w = it?.kind === "expr" && it.expr.kind === "var" ? it.expr.name : null;
@@ -225,6 +245,39 @@ export function buildRecipe(settings: Command[], env: Env, out: Diagnostic[]): T
   }
   if (schedule) r.schedule = schedule;
   return r;
+}
+
+/** `freeze conv1..conv4` / `freeze conv1, conv2`: the groups named, in the model's order. */
+function freezeGroups(s: Command, groups: string[], ctx: SettingReader): string[] | null {
+  const picked = new Set<number>();
+  const index = (e: Expr): number | null => {
+    const i = e.kind === "var" ? groups.indexOf(e.name) : -1;
+    if (i < 0 || groups[i] === "head") {
+      ctx.bad(
+        e.span,
+        `freeze names no stem group or stage '${printExpr(e)}' (groups: ${groups.filter((g) => g !== "head").join(", ")})`,
+      );
+      return null;
+    }
+    return i;
+  };
+  for (const a of s.args) {
+    const it = a.items[0];
+    if (a.items.length !== 1 || !it || (it.kind !== "range" && it.kind !== "expr")) {
+      ctx.bad(a.span, "freeze takes group names or a range, e.g. freeze conv1..conv4");
+      return null;
+    }
+    const from = index(it.kind === "range" ? it.from : it.expr);
+    const to = index(it.kind === "range" ? it.to : it.expr);
+    if (from === null || to === null) return null;
+    if (to < from) {
+      ctx.bad(it.span, "this freeze range runs backwards");
+      return null;
+    }
+    for (let i = from; i <= to; i++) picked.add(i);
+  }
+  if (picked.size === 0) ctx.bad(s.nameSpan, "freeze names no group");
+  return picked.size ? [...picked].sort((x, y) => x - y).map((i) => groups[i]!) : null;
 }
 
 class SettingReader {

@@ -63,7 +63,10 @@ export function parseSource(path: string, text: string): ParseResult {
       ),
     );
     parser.input = [];
-    return { ast: builder.file(parser.file() as FileCstNode, []), diagnostics };
+    return {
+      ast: builder.file(parser.file() as FileCstNode, []),
+      diagnostics: firstPerLine(diagnostics),
+    };
   }
   parser.input = tokens;
   const cst = parser.file() as FileCstNode;
@@ -76,14 +79,17 @@ export function parseSource(path: string, text: string): ParseResult {
   const comments = (lex.groups.comments ?? []) as IToken[];
   const ast = builder.file(cst, comments);
   diagnostics.push(...builder.problems);
-  // One syntax error per line, the leftmost: what follows it on the line is mostly its echo.
+  return { ast, diagnostics: firstPerLine(diagnostics) };
+}
+
+/** One syntax error per line, the leftmost: what follows it on the line is mostly its echo. */
+function firstPerLine(diagnostics: Diagnostic[]): Diagnostic[] {
   const first = new Map<number | undefined, Diagnostic>();
   for (const d of diagnostics) {
     const prev = first.get(d.span?.line);
     if (!prev || (d.span?.start ?? 0) < (prev.span?.start ?? 0)) first.set(d.span?.line, d);
   }
-  const kept = diagnostics.filter((d) => first.get(d.span?.line) === d);
-  return { ast, diagnostics: kept };
+  return diagnostics.filter((d) => first.get(d.span?.line) === d);
 }
 
 /** The deepest nesting the parser is asked to follow (every real spec stays in single digits). */

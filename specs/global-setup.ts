@@ -14,4 +14,9 @@ export default function setup(): void {
       `warning: tsc reported errors while building dist/ for the CLI specs:\n${r.stdout}${r.stderr}\n`,
     );
   }
+  // The playground page (dist/playground), which `resnetc playground` serves to the browser specs.
+  const page = spawnSync(process.execPath, ["playground/build.mjs"], { encoding: "utf8" });
+  if (page.status !== 0) {
+    process.stderr.write(`warning: the playground page did not build:\n${page.stderr}\n`);
+  }
 }

@@ -1,35 +1,61 @@
 // resnetc build FILE -o DIR: the compiled tfjs LayersModel in the standard layers format
-// (model.json + weights.bin), loadable with tf.loadLayersModel in plain tfjs.
+// (model.json + weights.bin), loadable with tf.loadLayersModel in plain tfjs. With --weights, the
+// network holds a torchvision state dict's tensors, and torchvision's ImageNet preprocessing
+// (mean.json, preprocess.json) is written beside it.
 import { statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { analyze } from "../../compiler/ir/analysis.js";
 import { lower } from "../../compiler/targets/tfjs/lower.js";
 import { saveLayersModel } from "../../runtime/io/model-io.js";
+import {
+  IMAGENET_MEAN,
+  IMAGENET_PREPROCESS,
+  PREPROCESS_FILE,
+  perPixel,
+  preprocessToJSON,
+} from "../../runtime/io/preprocess.js";
 import { useBackend } from "../backend.js";
 import { modelFiles } from "../model-files.js";
 import { compileAll, type CompileFlags } from "../compile.js";
 import type { Output } from "../output.js";
 import { onlyGraph } from "../select-one.js";
 import { int } from "../text-table.js";
+import { bindWeights, readWeights } from "../weights.js";
 
 export interface BuildFlags extends CompileFlags {
   out: string;
   backend?: string;
   seed?: string;
+  weights?: string;
 }
 
 export async function buildCommand(o: Output, file: string, flags: BuildFlags): Promise<void> {
-  const { graph, result } = onlyGraph(compileAll(o, [file], flags), "build");
+  const { graph: spec, result } = onlyGraph(compileAll(o, [file], flags), "build");
+  const weights = flags.weights === undefined ? null : await readWeights(flags.weights);
+  const graph = weights === null ? spec : bindWeights(o, spec, weights);
   await useBackend(o, flags.backend);
-  const model = lower(graph, { seed: flags.seed === undefined ? undefined : Number(flags.seed) });
+  // Every weight comes from the file: no need to draw He initialisations first.
+  const model = lower(graph, {
+    seed: flags.seed === undefined ? undefined : Number(flags.seed),
+    ...(weights !== null ? { init: "zeros" as const } : {}),
+  });
   const a = analyze(graph);
+  const files = modelFiles(graph, result.program.sources.get(result.program.entry) ?? "");
+  if (weights !== null) files[PREPROCESS_FILE] = preprocessToJSON(IMAGENET_PREPROCESS);
   await saveLayersModel(model, flags.out, {
-    files: modelFiles(graph, result.program.sources.get(result.program.entry) ?? ""),
+    files,
+    mean:
+      weights === null
+        ? null
+        : { values: perPixel(IMAGENET_MEAN, graph.input), shape: graph.input },
   });
   o.out(
-    `built ${graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`}: ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds`,
+    `built ${graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`}: ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds` +
+      (weights === null ? "" : `, ${int(weights.tensors.size)} tensors from ${weights.file}`),
   );
-  for (const f of ["model.json", "weights.bin", "spec.resnet", "resnetc.json"]) {
+  const written = ["model.json", "weights.bin", "spec.resnet", "resnetc.json"];
+  if (weights !== null) written.push("mean.json", PREPROCESS_FILE);
+  for (const f of written) {
     const p = join(flags.out, f);
     o.out(`  wrote ${relative(o.cwd, p) || p} (${int(statSync(p).size)} bytes)`);
   }

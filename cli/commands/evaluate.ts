@@ -1,9 +1,25 @@
 // resnetc eval FILE --model DIR/model --data SOURCE: top-1 / top-5 error of a trained model.
 // resnetc predict --model DIR/model IMAGE...: the top classes of image files.
+// Both also take a network straight from a spec and a torchvision state dict (--weights), which
+// then gets torchvision's ImageNet preprocessing, as does a model built or trained with --weights.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { IrGraph } from "../../compiler/ir/types.js";
+import { lower } from "../../compiler/targets/tfjs/lower.js";
+import { imagenetClasses } from "../../runtime/io/imagenet.js";
 import { readMean } from "../../runtime/io/mean.js";
 import { loadLayersModel } from "../../runtime/io/model-io.js";
+import {
+  IMAGENET_MEAN,
+  IMAGENET_PREPROCESS,
+  type Preprocess,
+  dividedSplit,
+  divideStd,
+  loadImageCentreCrop,
+  perPixel,
+  readPreprocess,
+} from "../../runtime/io/preprocess.js";
 import { openDataSource } from "../../runtime/data/index.js";
 import { loadImageForModel } from "../../runtime/data/single-image.js";
 import { evaluate, modelInputShape, predict } from "../../runtime/train/index.js";
@@ -12,9 +28,17 @@ import { compileAll, type CompileFlags } from "../compile.js";
 import { CliError, EXIT, UsageError } from "../errors.js";
 import type { Output } from "../output.js";
 import { onlyGraph } from "../select-one.js";
+import { bindWeights, readWeights } from "../weights.js";
 import { positiveNumber } from "./train.js";
 
-async function loadTrained(o: Output, dir: string, backend: string | undefined) {
+interface Network {
+  model: tfl.LayersModel;
+  mean: Float32Array | null;
+  classes: string[] | null;
+  preprocess: Preprocess | null;
+}
+
+async function loadTrained(o: Output, dir: string, backend: string | undefined): Promise<Network> {
   if (!existsSync(join(dir, "model.json"))) {
     throw new CliError(
       `no model in '${dir}': expected ${join(dir, "model.json")}`,
@@ -28,11 +52,38 @@ async function loadTrained(o: Output, dir: string, backend: string | undefined) 
   let classes: string[] | null = null;
   const cf = join(dir, "classes.json");
   if (existsSync(cf)) classes = JSON.parse(readFileSync(cf, "utf8")) as string[];
-  return { model, mean: mean?.mean ?? null, classes };
+  return { model, mean: mean?.mean ?? null, classes, preprocess: await readPreprocess(dir) };
+}
+
+/** The spec's network with a torchvision state dict's weights and ImageNet preprocessing. */
+async function loadImported(
+  o: Output,
+  graph: IrGraph,
+  weightsFile: string,
+  backend: string | undefined,
+): Promise<Network> {
+  const bound = bindWeights(o, graph, await readWeights(weightsFile));
+  await useBackend(o, backend);
+  return {
+    model: lower(bound, { init: "zeros" }), // every weight is bound: no initialisation to draw
+    mean: perPixel(IMAGENET_MEAN, graph.input),
+    classes: null,
+    preprocess: IMAGENET_PREPROCESS,
+  };
+}
+
+/** --model DIR or --weights FILE, exactly one. */
+function oneSource(flags: { model?: string; weights?: string }, command: string): void {
+  if ((flags.model === undefined) === (flags.weights === undefined)) {
+    throw new UsageError(
+      `${command} needs either --model DIR (a model resnetc wrote) or --weights FILE (a torchvision state dict)`,
+    );
+  }
 }
 
 export interface EvalFlags extends CompileFlags {
-  model: string;
+  model?: string;
+  weights?: string;
   data?: string;
   backend?: string;
   batchSize?: string;
@@ -40,14 +91,18 @@ export interface EvalFlags extends CompileFlags {
 
 export async function evalCommand(o: Output, file: string, flags: EvalFlags): Promise<void> {
   // Here --model is the trained model's directory, not a model name of the spec.
+  oneSource(flags, "eval");
   const { graph, recipe } = onlyGraph(compileAll(o, [file], { variant: flags.variant }), "eval");
   const source = flags.data ?? recipe.data;
   if (!source) throw new UsageError("no data: give --data (mnist, cifar10:DIR, folder:DIR)");
-  const { model, mean } = await loadTrained(o, flags.model, flags.backend);
+  const { model, mean, preprocess } =
+    flags.weights !== undefined
+      ? await loadImported(o, graph, flags.weights, flags.backend)
+      : await loadTrained(o, flags.model!, flags.backend);
   const shape = modelInputShape(model);
   if (shape.join("x") !== graph.input.join("x")) {
     throw new CliError(
-      `the model in ${flags.model} takes ${shape.join("x")} inputs, but ${file} describes ${graph.input.join("x")}`,
+      `the model in ${flags.model ?? flags.weights} takes ${shape.join("x")} inputs, but ${file} describes ${graph.input.join("x")}`,
       EXIT.user,
     );
   }
@@ -55,7 +110,8 @@ export async function evalCommand(o: Output, file: string, flags: EvalFlags): Pr
     imageSize: [shape[0], shape[1]],
     onWarning: (m) => o.err(`warning: ${m}`),
   });
-  const r = await evaluate(model, data.test, {
+  const test = preprocess === null ? data.test : dividedSplit(data.test, preprocess.std);
+  const r = await evaluate(model, test, {
     batchSize: positiveNumber("--batch-size", flags.batchSize, true) ?? 100,
     mean,
   });
@@ -67,7 +123,10 @@ export async function evalCommand(o: Output, file: string, flags: EvalFlags): Pr
 }
 
 export interface PredictFlags {
-  model: string;
+  model?: string;
+  weights?: string;
+  spec?: string;
+  variant?: string;
   backend?: string;
   top?: string;
   json?: boolean;
@@ -78,17 +137,27 @@ export async function predictCommand(
   images: string[],
   flags: PredictFlags,
 ): Promise<void> {
-  const { model, mean, classes } = await loadTrained(o, flags.model, flags.backend);
+  oneSource(flags, "predict");
+  const { model, mean, classes, preprocess } = await predictNetwork(o, flags);
   const shape = modelInputShape(model);
   const size = shape[0] * shape[1] * shape[2];
   const all = new Float32Array(size * images.length);
   for (let i = 0; i < images.length; i++) {
     if (!existsSync(images[i])) throw new UsageError(`cannot read '${images[i]}': no such file`);
-    all.set(await loadImageForModel(images[i], shape), i * size);
+    const x =
+      preprocess === null
+        ? await loadImageForModel(images[i], shape)
+        : await loadImageCentreCrop(images[i], shape, preprocess.resize);
+    if (preprocess !== null && mean !== null) {
+      for (let j = 0; j < size; j++) x[j] = x[j]! - mean[j]!;
+      divideStd(x, preprocess.std);
+    }
+    all.set(x, i * size);
   }
   const topK = positiveNumber("--top", flags.top, true) ?? 5;
-  const preds = await predict(model, all, { mean, topK });
-  const name = (l: number) => (classes ? classes[l] : String(l));
+  const preds = await predict(model, all, { mean: preprocess === null ? mean : null, topK });
+  const names = classes ?? (preds[0]?.probabilities.length === 1000 ? imagenetClasses() : null);
+  const name = (l: number) => (names ? names[l] : String(l));
   if (flags.json) {
     o.out(
       JSON.stringify(
@@ -107,4 +176,16 @@ export async function predictCommand(
       `${images[i]}: ${preds[i].top.map((t) => `${name(t.label)} ${(100 * t.probability).toFixed(1)}%`).join(", ")}`,
     );
   }
+}
+
+async function predictNetwork(o: Output, flags: PredictFlags): Promise<Network> {
+  if (flags.weights === undefined) return loadTrained(o, flags.model!, flags.backend);
+  if (flags.spec === undefined) {
+    throw new UsageError(
+      "predict --weights needs the network's spec: --spec FILE (and --variant V)",
+      "e.g. resnetc predict --spec examples/imagenet/resnet.resnet --variant 18 --weights resnet18.pth cat.jpg",
+    );
+  }
+  const { graph } = onlyGraph(compileAll(o, [flags.spec], { variant: flags.variant }), "predict");
+  return loadImported(o, graph, flags.weights, flags.backend);
 }

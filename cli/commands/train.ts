@@ -1,5 +1,7 @@
 // resnetc train FILE: compile and train in one command. Defaults come from the spec's `train`
 // section; flags override them. Checkpoints every epoch; --resume continues; Ctrl-C exits 130.
+// --weights starts from a torchvision state dict (fine-tuning: a classifier for another number of
+// classes is re-initialised; torchvision's ImageNet normalisation is used), --freeze keeps stages fixed.
 import { basename, join, relative } from "node:path";
 import { analyze, estimateTrainingBytes, largestBatchWithin } from "../../compiler/ir/analysis.js";
 import { lower, modelName } from "../../compiler/targets/tfjs/lower.js";
@@ -7,7 +9,20 @@ import type { IrGraph } from "../../compiler/ir/types.js";
 import type { TrainRecipe } from "../../compiler/recipe.js";
 import { heapLimitBytes } from "../../runtime/backends/index.js";
 import { openDataSource } from "../../runtime/data/index.js";
-import { PARALLEL_BACKENDS, autoWorkers, shares, train } from "../../runtime/train/index.js";
+import {
+  IMAGENET_PREPROCESS,
+  PREPROCESS_FILE,
+  imagenetNormalised,
+  preprocessToJSON,
+} from "../../runtime/io/preprocess.js";
+import { withClasses } from "../../runtime/io/torchvision.js";
+import {
+  PARALLEL_BACKENDS,
+  autoWorkers,
+  freezeLayers,
+  shares,
+  train,
+} from "../../runtime/train/index.js";
 import { useBackend } from "../backend.js";
 import { interruptOnSigint } from "../interrupt.js";
 import { createProgress, defaultProgressMode, type ProgressMode } from "../progress.js";
@@ -17,6 +32,7 @@ import { CliError, EXIT, UsageError } from "../errors.js";
 import type { Output } from "../output.js";
 import { onlyGraph } from "../select-one.js";
 import { int } from "../text-table.js";
+import { bindWeights, frozenLayers, readWeights } from "../weights.js";
 
 export interface TrainFlags extends CompileFlags {
   data?: string;
@@ -31,6 +47,8 @@ export interface TrainFlags extends CompileFlags {
   progress?: string;
   corrupt?: string;
   workers?: string;
+  weights?: string;
+  freeze?: string;
 }
 
 export function positiveNumber(
@@ -71,7 +89,11 @@ export async function trainCommand(
   flags: TrainFlags,
   setExit: (c: number) => void,
 ): Promise<void> {
-  const { graph, recipe: specRecipe, result } = onlyGraph(compileAll(o, [file], flags), "train");
+  const {
+    graph: spec,
+    recipe: specRecipe,
+    result,
+  } = onlyGraph(compileAll(o, [file], flags), "train");
   const recipe = applyOverrides(specRecipe, flags);
   const seed = positiveNumber("--seed", flags.seed, true) ?? 1;
   const progress = flags.progress as ProgressMode | undefined;
@@ -83,6 +105,12 @@ export async function trainCommand(
       "use --data mnist, --data cifar10:DIR or --data folder:DIR",
     );
   }
+  // --freeze overrides the spec's `freeze` setting.
+  const freeze = flags.freeze ?? recipe.freeze?.join(",");
+  const frozen = freeze === undefined ? null : frozenLayers(spec, freeze);
+  const weights = flags.weights === undefined ? null : await readWeights(flags.weights);
+  if (weights !== null) recipe.normalize = "per_pixel_mean"; // the ImageNet mean, see below
+  let graph = spec;
   const backend = await useBackend(o, flags.backend);
   const a = analyze(graph);
   const title = graphTitle(graph);
@@ -105,7 +133,16 @@ export async function trainCommand(
     );
   }
   const classes = graph.nodes[graph.logits].shape[0];
-  if (classes !== data.classes.length) {
+  if (weights !== null) {
+    const k = data.classes.length;
+    if (classes !== k) graph = withClasses(graph, k);
+    graph = bindWeights(o, graph, weights, { skipClassifier: classes !== k });
+    o.err(
+      classes === k
+        ? `weights: every tensor of the network loaded from ${weights.file}`
+        : `weights: loaded from ${weights.file}, except the classifier: ${classes} classes there, ${k} in ${data.name}, so it starts from He initialisation`,
+    );
+  } else if (classes !== data.classes.length) {
     throw new CliError(
       `the model's classifier has ${classes} outputs but ${data.name} has ${data.classes.length} classes`,
       EXIT.user,
@@ -118,12 +155,26 @@ export async function trainCommand(
 
   const outDir = flags.out ?? join("runs", modelName(graph));
   const model = lower(graph, { seed });
+  if (frozen !== null) {
+    freezeLayers(model, frozen.layers);
+    o.err(
+      `freeze ${frozen.groups.join(", ")}: ${frozen.layers.size} layers keep their weights and batch-norm statistics`,
+    );
+  }
   const specText = result.program.sources.get(result.program.entry) ?? "";
+  const modelFiles = trainedModelFiles(graph, specText, data, backend, split.length);
+  if (weights !== null) modelFiles[PREPROCESS_FILE] = preprocessToJSON(IMAGENET_PREPROCESS);
+  const again = [
+    graph.variant !== null ? ` --variant ${graph.variant}` : "",
+    weights !== null ? ` --weights ${flags.weights}` : "",
+    flags.freeze !== undefined ? ` --freeze ${flags.freeze}` : "",
+    flags.data !== undefined ? ` --data ${flags.data}` : "",
+  ].join("");
   const log = (l: string) => o.err(l);
   const interrupt = interruptOnSigint(log);
   const res = await train({
     model,
-    data,
+    data: weights === null ? data : imagenetNormalised(data),
     recipe,
     outDir,
     seed,
@@ -132,8 +183,8 @@ export async function trainCommand(
     signal: interrupt.signal,
     parallel: parallelOptions(backend, split.length),
     progress: createProgress(progress ?? defaultProgressMode(), log),
-    extraModelFiles: trainedModelFiles(graph, specText, data, backend, split.length),
-    resumeCommand: `resnetc train ${relative(o.cwd, file) || basename(file)}${graph.variant !== null ? ` --variant ${graph.variant}` : ""} --out ${outDir} --resume`,
+    extraModelFiles: modelFiles,
+    resumeCommand: `resnetc train ${relative(o.cwd, file) || basename(file)}${again} --out ${outDir} --resume`,
   }).finally(() => interrupt.dispose());
   if (res.interrupted) {
     setExit(EXIT.interrupted);

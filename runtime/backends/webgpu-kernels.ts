@@ -5,6 +5,8 @@
 // the pipeline is invalid. Option A's shortcut slices a 6-D view, so its gradient is such a pad.
 // Here a pad of rank > 4 is done on a reshaped view of rank <= 4 where one exists: a dimension that
 // is not padded merges into its outer neighbour (for the shortcut's gradient, 6-D becomes 3-D).
+// tfjs-backend-webgl 4.22 has the same fault in GLSL (`lessThan` of its ivec6 struct does not
+// compile), so the playground applies the same fix to webgl (patchPadKernel("webgl")).
 
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -42,24 +44,24 @@ interface DisposingBackend {
   disposeData(dataId: object): void;
 }
 
-let patched = false;
+const patched = new Set<string>();
 
 /**
- * Replaces webgpu's PadV2 with one that pads rank 5 and 6 through a view of rank <= 4 (and calls
- * the original for everything else). Idempotent; a no-op until tfjs-backend-webgpu is loaded.
- * Returns the kernels it replaced, for the record.
+ * Replaces `backendName`'s PadV2 with one that pads rank 5 and 6 through a view of rank <= 4 (and
+ * calls the original for everything else). Idempotent; false while that backend's kernels are not
+ * registered (its package not loaded).
  */
-export function patchWebgpuKernels(): string[] {
-  if (patched) return ["PadV2"];
-  const pad = tf.getKernel(tf.PadV2, "webgpu");
-  const reshape = tf.getKernel(tf.Reshape, "webgpu");
-  if (pad == null || reshape == null) return [];
+export function patchPadKernel(backendName: string): boolean {
+  if (patched.has(backendName)) return true;
+  const pad = tf.getKernel(tf.PadV2, backendName);
+  const reshape = tf.getKernel(tf.Reshape, backendName);
+  if (pad == null || reshape == null) return false;
   const padFunc = pad.kernelFunc;
   const reshapeFunc = reshape.kernelFunc;
-  tf.unregisterKernel(tf.PadV2, "webgpu");
+  tf.unregisterKernel(tf.PadV2, backendName);
   tf.registerKernel({
     kernelName: tf.PadV2,
-    backendName: "webgpu",
+    backendName,
     kernelFunc: (args) => {
       const x = args.inputs.x as tf.TensorInfo;
       const { paddings, constantValue } = args.attrs as unknown as tf.PadV2Attrs;
@@ -89,6 +91,14 @@ export function patchWebgpuKernels(): string[] {
       return out;
     },
   });
-  patched = true;
-  return ["PadV2"];
+  patched.add(backendName);
+  return true;
+}
+
+/**
+ * The webgpu kernels resnetc replaces (today PadV2, see patchPadKernel). Idempotent; a no-op until
+ * tfjs-backend-webgpu is loaded. Returns the kernels it replaced, for the record.
+ */
+export function patchWebgpuKernels(): string[] {
+  return patchPadKernel("webgpu") ? ["PadV2"] : [];
 }

@@ -8,6 +8,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { errorMessage, importOptional } from "./packages.js";
@@ -99,8 +100,41 @@ export function noAdapterReason(messages: string[]): string {
   return "Dawn reported no reason";
 }
 
-/** How to get an adapter, for the reason noAdapterReason gave. */
-export function noAdapterHint(reason: string): string {
+/**
+ * Where SwiftShader's Vulkan driver (a software GPU, from Chromium) is installed: Debian's and
+ * Ubuntu's chromium packages, and Fedora's chromium.
+ */
+export const SWIFTSHADER_ICDS = [
+  "/usr/lib/chromium/vk_swiftshader_icd.json",
+  "/usr/lib/chromium-browser/vk_swiftshader_icd.json",
+  "/usr/lib64/chromium-browser/vk_swiftshader_icd.json",
+];
+
+/** The first SwiftShader Vulkan ICD file on this machine, or null. */
+export function swiftshaderIcd(exists: (path: string) => boolean = existsSync): string | null {
+  return SWIFTSHADER_ICDS.find((p) => exists(p)) ?? null;
+}
+
+/**
+ * How to try the WebGPU route without a GPU driver: SwiftShader's Vulkan driver, named by
+ * VK_ICD_FILENAMES (where it is installed, its path here).
+ */
+export function swiftshaderHint(icd: string | null): string {
+  const how = icd
+    ? `VK_ICD_FILENAMES=${icd} (found here)`
+    : `VK_ICD_FILENAMES=${SWIFTSHADER_ICDS[0]} after \`apt install chromium\` (Debian's chromium ships it)`;
+  return (
+    "; to try the route without a GPU, SwiftShader's software Vulkan driver (slow, for testing: " +
+    `auto passes it over, --backend webgpu uses it): ${how}`
+  );
+}
+
+/** How to get an adapter, for the reason noAdapterReason gave, then how to test without one. */
+export function noAdapterHint(reason: string, icd: string | null = swiftshaderIcd()): string {
+  return vulkanHint(reason) + swiftshaderHint(icd);
+}
+
+function vulkanHint(reason: string): string {
   const driver =
     "a Vulkan driver: NVIDIA's ships with its GPU driver (the Vulkan ICD nvidia_icd.json; if it " +
     "lies outside /usr/share/vulkan/icd.d, point VK_DRIVER_FILES at it), AMD's and Intel's are " +

@@ -21,3 +21,14 @@ export class ModelIOError extends Error {
     this.name = "ModelIOError";
   }
 }
+
+/** A weights file (.safetensors, .pth) that cannot be read, or that resnetc refuses to read. */
+export class WeightsFileError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(message);
+    this.name = "WeightsFileError";
+  }
+}

@@ -10,6 +10,7 @@ export {
   modelInputShape,
   predict,
 } from "./evaluate.js";
+export { applyFrozen, freezeLayers, frozenWeights } from "./freeze.js";
 export { type EpochMetrics, METRICS_FILE, formatEpochLine, readMetrics } from "./metrics.js";
 export { SgdMomentum, isDecayedWeight } from "./optimizer.js";
 export { NO_PROGRESS, type ProgressReporter, type ProgressUpdate } from "./progress.js";

@@ -43,6 +43,7 @@ import {
   localStepper,
   parallelStepper,
 } from "./parallel/stepper.js";
+import { applyFrozen } from "./freeze.js";
 import { NO_PROGRESS, type ProgressReporter } from "./progress.js";
 import { LrSchedule } from "./schedule.js";
 
@@ -199,6 +200,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         `shape [${data.shape.join(", ")}]`,
     );
   }
+  applyFrozen(model);
   const sub = logitsModel(model);
   if (sub === null) {
     throw new TrainError(

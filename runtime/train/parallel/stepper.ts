@@ -12,6 +12,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 
 import type { Batch } from "../../data/types.js";
 import { batchTensors } from "../evaluate.js";
+import { movingState } from "../freeze.js";
 import { lossAndGradients, type Gradients } from "../gradients.js";
 import { WorkerFailure, WorkerPool } from "./pool.js";
 import type { ResultMessage } from "./protocol.js";
@@ -96,7 +97,7 @@ export async function parallelStepper(
 ): Promise<Stepper> {
   const ws = model.weights;
   const all = ws.map((w) => w.read() as tf.Variable);
-  const state = ws.filter((w) => !w.trainable).map((w) => w.read() as tf.Variable);
+  const state = movingState(model).map((w) => w.read() as tf.Variable);
   const nameOf = new Map(ws.map((w) => [(w.read() as tf.Variable).name, w.originalName]));
   const trainable = vars.map((v) => {
     const n = nameOf.get(v.name);

@@ -8,6 +8,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import { selectBackend } from "../../backends/index.js";
 import { logitsModel } from "../evaluate.js";
+import { applyFrozen, movingState } from "../freeze.js";
 import { lossAndGradients } from "../gradients.js";
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from "./protocol.js";
 
@@ -34,6 +35,7 @@ async function init(m: InitMessage): Promise<void> {
   const model = await tfl.models.modelFromJSON({
     modelTopology: m.topology as tf.io.ModelJSON["modelTopology"],
   });
+  applyFrozen(model);
   const ws = model.weights;
   const names = ws.map((w) => w.originalName);
   const same =
@@ -48,7 +50,7 @@ async function init(m: InitMessage): Promise<void> {
     logits,
     all: ws.map((w) => w.read() as tf.Variable),
     trainable: m.trainable.map((n) => byName.get(n)!.read() as tf.Variable),
-    state: ws.filter((w) => !w.trainable).map((w) => w.read() as tf.Variable),
+    state: movingState(model).map((w) => w.read() as tf.Variable),
   };
   send({ type: "ready", backend: chosen.name });
 }

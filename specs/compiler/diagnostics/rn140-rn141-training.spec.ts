@@ -1,10 +1,10 @@
 // The `train { ... }` section: RN140 (an impossible or malformed training value) and RN141 (an
 // unknown training setting, or an unknown option of one).
 import { describe, expect, it } from "vitest";
-import { diagnose, expectClean } from "./helpers.js";
+import { check, diagnose, expectClean } from "./helpers.js";
 
 const SETTINGS =
-  "settings: data, sgd, momentum, weight_decay, batch, epochs, lr, warmup, stop, augment, normalize";
+  "settings: data, sgd, momentum, weight_decay, batch, epochs, lr, warmup, stop, augment, normalize, freeze";
 const LR =
   "usage: lr X [, divide F at epochs [E1, E2, ...]] | [, divide F at iterations [I1, ...]]";
 const AUGMENT = "usage: augment [pad P] [, random_crop S] [, flip horizontal] [, scale MIN..MAX]";
@@ -225,5 +225,38 @@ describe("RN141 unknown training setting", () => {
 
   it("accepts the settings spelt right", () => {
     expectClean(train("epochs 90", "sgd momentum 0.9", "augment random_crop 32"));
+  });
+});
+
+describe("freeze: stem groups and stages kept fixed while fine-tuning", () => {
+  const FREEZE = "usage: freeze GROUP[..GROUP] [, GROUP...]   (e.g. freeze conv1..conv4)";
+  it("names the groups, in the model's order", () => {
+    // The model has conv2, conv3 and the head (no stem).
+    expect(check(train("freeze conv2..conv3")).recipes.values().next().value?.freeze).toEqual([
+      "conv2",
+      "conv3",
+    ]);
+    expect(check(train("freeze conv3, conv2")).recipes.values().next().value?.freeze).toEqual([
+      "conv2",
+      "conv3",
+    ]);
+    expectClean(train("freeze conv2"));
+  });
+  it("RN140: a group the model does not have, a backwards range", () => {
+    expect(diagnose(train("freeze conv2..conv9"))).toEqual([
+      {
+        code: "RN140",
+        message: "freeze names no stem group or stage 'conv9' (groups: conv2, conv3)",
+        line: 6,
+        col: 19,
+        hint: FREEZE,
+      },
+    ]);
+    expect(diagnose(train("freeze conv1")).map((d) => d.message)).toEqual([
+      "freeze names no stem group or stage 'conv1' (groups: conv2, conv3)",
+    ]);
+    expect(diagnose(train("freeze conv3..conv2")).map((d) => d.message)).toEqual([
+      "this freeze range runs backwards",
+    ]);
   });
 });

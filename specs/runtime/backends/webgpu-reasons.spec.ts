@@ -94,6 +94,29 @@ describe("Dawn's messages", () => {
   });
 });
 
+describe("testing without a GPU: SwiftShader's software Vulkan", () => {
+  it("is found where Debian's, Ubuntu's or Fedora's chromium puts it", () => {
+    const at = (path: string) => (p: string) => p === path;
+    expect(webgpu.swiftshaderIcd(at("/usr/lib/chromium/vk_swiftshader_icd.json"))).toBe(
+      "/usr/lib/chromium/vk_swiftshader_icd.json",
+    );
+    expect(webgpu.swiftshaderIcd(at("/usr/lib64/chromium-browser/vk_swiftshader_icd.json"))).toBe(
+      "/usr/lib64/chromium-browser/vk_swiftshader_icd.json",
+    );
+    expect(webgpu.swiftshaderIcd(() => false)).toBeNull();
+  });
+
+  it("doctor's advice names the file when it is here, else how to get it", () => {
+    const reason = "Vulkan: no driver found";
+    expect(webgpu.noAdapterHint(reason, "/opt/sw/vk_swiftshader_icd.json")).toMatch(
+      /shows what the loader finds; to try the route without a GPU, SwiftShader's software Vulkan driver \(slow, for testing: auto passes it over, --backend webgpu uses it\): VK_ICD_FILENAMES=\/opt\/sw\/vk_swiftshader_icd.json \(found here\)$/,
+    );
+    expect(webgpu.noAdapterHint(reason, null)).toMatch(
+      /: VK_ICD_FILENAMES=\/usr\/lib\/chromium\/vk_swiftshader_icd.json after `apt install chromium` \(Debian's chromium ships it\)$/,
+    );
+  });
+});
+
 describe.skipIf(tfjsNodeInstalled || !webgpuInstalled)("selection without an adapter", () => {
   beforeEach(async () => {
     await selectBackend("cpu", { env: {} });
@@ -131,8 +154,9 @@ describe.skipIf(tfjsNodeInstalled || !webgpuInstalled)("selection without an ada
         "with VK_ERROR_INCOMPATIBLE_DRIVER). To use it, install a Vulkan driver: NVIDIA's ships " +
         "with its GPU driver (the Vulkan ICD nvidia_icd.json; if it lies outside " +
         "/usr/share/vulkan/icd.d, point VK_DRIVER_FILES at it), AMD's and Intel's are Debian's " +
-        "mesa-vulkan-drivers; `vulkaninfo --summary` shows what the loader finds. " +
-        "Or use --backend auto.",
+        "mesa-vulkan-drivers; `vulkaninfo --summary` shows what the loader finds" +
+        webgpu.swiftshaderHint(webgpu.swiftshaderIcd()) +
+        ". Or use --backend auto.",
     );
     expect(tf.getBackend()).toBe("cpu");
   });
