@@ -68,7 +68,7 @@ describe("several errors in one file", () => {
         message: "unknown training setting 'optimiser'",
         line: 18,
         col: 5,
-        hint: "settings: data, sgd, momentum, weight_decay, batch, epochs, lr, warmup, stop, augment, normalize",
+        hint: "settings: data, sgd, momentum, weight_decay, batch, epochs, lr, warmup, stop, augment, normalize, freeze",
       },
     ]);
     expect(check(text).ok).toBe(false);
