@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { checkFile } from "../../../compiler/check.js";
 import { torchNames } from "../../../compiler/ir/torch-names.js";
 import type { IrGraph } from "../../../compiler/ir/types.js";
+import { torchTensorSpecs } from "../../../runtime/io/torchvision.js";
 import { NO_TORCH, torchPython } from "../../helpers/python.js";
 
 function graph(file: string, model: string): IrGraph {
@@ -38,9 +39,36 @@ describe.skipIf(!PY)(`torchvision module paths (${PY ? "python3-torchvision" : N
   ])("%s %s: the same conv, bn and fc paths as torchvision", (file, model) => {
     expect(namesOf(graph(file, model))).toEqual(torchvisionNames(model));
   });
+
+  it("ResNeXt-50 32x4d: every state_dict tensor's name and shape (grouped: [out, in/32, 3, 3])", () => {
+    const code = [
+      "import json, torchvision",
+      "m = torchvision.models.resnext50_32x4d()",
+      "print(json.dumps({k: list(v.shape) for k, v in m.state_dict().items()",
+      "                  if not k.endswith('num_batches_tracked')}))",
+    ].join("\n");
+    const r = spawnSync(PY!, ["-c", code], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const ours = torchTensorSpecs(graph("resnext.resnet", "resnext50_32x4d"));
+    expect(Object.fromEntries(ours.map((t) => [t.torchName, t.shape]))).toEqual(
+      JSON.parse(r.stdout),
+    );
+  });
 });
 
 describe("timm module paths", () => {
+  it("SE-ResNet-50: timm's se.fc1 / se.fc2 1x1 convs with biases", () => {
+    const se = torchTensorSpecs(graph("se-resnet.resnet", "seresnet50"))
+      .filter((t) => t.torchName.startsWith("layer1.0.se."))
+      .map((t) => [t.torchName, t.shape]);
+    expect(se).toEqual([
+      ["layer1.0.se.fc1.weight", [16, 256, 1, 1]],
+      ["layer1.0.se.fc1.bias", [16]],
+      ["layer1.0.se.fc2.weight", [256, 16, 1, 1]],
+      ["layer1.0.se.fc2.bias", [256]],
+    ]);
+  });
+
   it("SE-ResNet-50: layerI.J.se for each block's squeeze-and-excitation (timm's se.fc1, se.fc2)", () => {
     const g = graph("se-resnet.resnet", "seresnet50");
     const names = torchNames(g);
