@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { checkCommand } from "./commands/check.js";
+import { registerDataCommands } from "./commands/data.js";
 import { registerLspCommand } from "./commands/lsp.js";
 import { summaryCommand } from "./commands/summary.js";
 import { tableCommand } from "./commands/table.js";
@@ -71,6 +72,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
   registerLspCommand(program);
   registerRuntimeCommands(program, o, setExit, { variant, model });
   registerVisualCommands(program, o, setExit, { variant, model });
+  registerDataCommands(program, o);
   registerPlaygroundCommand(program, o);
   return program;
 }

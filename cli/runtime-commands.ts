@@ -36,6 +36,14 @@ export function registerRuntimeCommands(
     .addOption(backendOption())
     .option("--seed <n>", "seed of the He initialisation")
     .addOption(weightsOption())
+    .addOption(
+      new Option(
+        "--target <name>",
+        "tfjs (model.json + weights.bin) | pytorch (model.py, train.py, weights.safetensors)",
+      )
+        .choices(["tfjs", "pytorch"])
+        .default("tfjs"),
+    )
     .action(async (file: string, flags) =>
       (await import("./commands/build.js")).buildCommand(o, file, flags),
     );

@@ -27,18 +27,30 @@ export interface BuildFlags extends CompileFlags {
   backend?: string;
   seed?: string;
   weights?: string;
+  target?: string;
 }
 
 export async function buildCommand(o: Output, file: string, flags: BuildFlags): Promise<void> {
-  const { graph: spec, result } = onlyGraph(compileAll(o, [file], flags), "build");
+  const { graph: spec, recipe, result } = onlyGraph(compileAll(o, [file], flags), "build");
   const weights = flags.weights === undefined ? null : await readWeights(flags.weights);
   const graph = weights === null ? spec : bindWeights(o, spec, weights);
+  const seed = flags.seed === undefined ? undefined : Number(flags.seed);
+  if (flags.target === "pytorch") {
+    const { buildPytorch } = await import("./build-pytorch.js");
+    return buildPytorch(o, {
+      file,
+      graph,
+      recipe,
+      result,
+      out: flags.out,
+      seed,
+      backend: flags.backend,
+      ...(weights !== null ? { weightsFrom: `from ${weights.file}` } : {}),
+    });
+  }
   await useBackend(o, flags.backend);
   // Every weight comes from the file: no need to draw He initialisations first.
-  const model = lower(graph, {
-    seed: flags.seed === undefined ? undefined : Number(flags.seed),
-    ...(weights !== null ? { init: "zeros" as const } : {}),
-  });
+  const model = lower(graph, { seed, ...(weights !== null ? { init: "zeros" as const } : {}) });
   const a = analyze(graph);
   const files = modelFiles(graph, result.program.sources.get(result.program.entry) ?? "");
   if (weights !== null) files[PREPROCESS_FILE] = preprocessToJSON(IMAGENET_PREPROCESS);
