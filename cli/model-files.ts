@@ -2,11 +2,12 @@
 // and what their worker threads need to rebuild it.
 import { analyze } from "../compiler/ir/analysis.js";
 import type { IrGraph } from "../compiler/ir/types.js";
+import { CUSTOM_LAYERS_MODULE } from "../compiler/targets/tfjs/grouped-conv.js";
 import type { ParallelOptions } from "../runtime/train/index.js";
 
-/** --workers for train(): `workers` threads on `backend` (the models use standard layers only). */
+/** --workers for train(): `workers` threads on `backend`, with the tfjs target's custom layer. */
 export function parallelOptions(backend: string, workers: number): ParallelOptions {
-  return { workers, backend, layerModules: [] };
+  return { workers, backend, layerModules: [CUSTOM_LAYERS_MODULE] };
 }
 
 /** spec.resnet and resnetc.json (name, variant, input, params, multiply-adds, then `extra`). */

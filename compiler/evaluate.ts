@@ -27,6 +27,10 @@ export function evaluate(e: Expr, env: Env, out: Diagnostic[]): number | null {
       const v = evaluate(e.operand, env, out);
       return v === null ? null : -v;
     }
+    case "call": {
+      const v = evaluate(e.arg, env, out);
+      return v === null ? null : Math.floor(v);
+    }
     case "bin": {
       const l = evaluate(e.left, env, out);
       const r = evaluate(e.right, env, out);

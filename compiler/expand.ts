@@ -16,7 +16,7 @@ import type { BlockInstance, LayerSpec, ModelInstance, Section, ShortcutMode } f
 import { shortcutMode } from "./instance.js";
 import { stageRange } from "./rules/stage-ranges.js";
 import { LIMIT_HINT, LIMITS } from "./limits.js";
-import { parseLayer, type LayerContext } from "./layers.js";
+import { checkProbability, parseLayer, type LayerContext } from "./layers.js";
 import type { MergedModel } from "./model-statements.js";
 import type { Program } from "./program.js";
 import { buildRecipe } from "./train-settings.js";
@@ -252,19 +252,23 @@ export function expandModel(
       const decl = findBlock(prog, st.block, out);
       const count = positiveInt(evaluate(st.count, env, out), "a block count", st.count.span, out);
       let stride = 1;
+      let dropPath: number | undefined;
       for (const o of st.options) {
         const k = o.items[0];
         const key = k.kind === "expr" && k.expr.kind === "var" ? k.expr.name : null;
         if (key === "stride" && o.items.length === 2 && o.items[1].kind === "expr") {
           stride =
             positiveInt(evaluate(o.items[1].expr, env, out), "a stride", o.items[1].span, out) ?? 1;
+        } else if (key === "drop_path" && o.items.length === 2 && o.items[1].kind === "expr") {
+          const v = evaluate(o.items[1].expr, env, out);
+          dropPath = checkProbability(v, "drop_path", o.items[1].span, out) ?? undefined;
         } else {
           out.push(
             error(
               "RN110",
-              `stage takes 'stride S' and 'shortcut X' after the block count`,
+              `stage takes 'stride S', 'shortcut X' and 'drop_path P' after the block count`,
               o.span,
-              key ? didYouMean(key, ["stride", "shortcut"]) : undefined,
+              key ? didYouMean(key, ["stride", "shortcut", "drop_path"]) : undefined,
             ),
           );
         }
@@ -277,9 +281,13 @@ export function expandModel(
         name: st.name,
         span: at,
         blocks: stageBlocks(decl, st.block.args, count, stride, mode, env, at, out, st.name),
+        dropPath,
       });
     }
   }
+
+  if (m.dropPath) assignDropPath(sections, m.dropPath.command, env, out);
+  else for (const sec of sections) if (sec.kind === "stage") setDropPath(sec, () => sec.dropPath);
 
   const head: LayerSpec[] = [];
   for (const c of m.head!.layers) {
@@ -309,6 +317,46 @@ export function expandModel(
     span: m.decl.span,
     headSpan: m.head!.span,
   };
+}
+
+/**
+ * `drop_path P` gives every block of the model the probability P; `drop_path P, linear` gives block
+ * l of L the probability P * l / L (Huang et al. 2016's linear decay: the last block P). A `stage`
+ * with its own `drop_path` keeps it.
+ */
+function assignDropPath(sections: Section[], cmd: Command, env: Env, out: Diagnostic[]): void {
+  const [first, second, ...rest] = cmd.args;
+  const it = first?.items.length === 1 ? first.items[0] : null;
+  const linearWord =
+    second?.items.length === 1 && second.items[0].kind === "expr" && second.items[0].expr;
+  const linear = linearWord && linearWord.kind === "var" && linearWord.name === "linear";
+  if (!it || it.kind !== "expr" || (second && !linear) || rest.length) {
+    out.push(
+      error(
+        "RN123",
+        "drop_path takes a probability and, optionally, `linear`",
+        cmd.span,
+        "e.g. `drop_path 0.2` (every block) or `drop_path 0.5, linear` (rising to 0.5 at the last block)",
+      ),
+    );
+    return;
+  }
+  const p = checkProbability(evaluate(it.expr, env, out), "drop_path", it.span, out);
+  if (p === null) return;
+  const total = sections.reduce((n, s) => n + (s.kind === "stage" ? s.blocks.length : 0), 0);
+  let l = 0;
+  for (const sec of sections) {
+    if (sec.kind !== "stage") continue;
+    setDropPath(sec, () => sec.dropPath ?? (linear ? (p * ++l) / total : p));
+    if (sec.dropPath !== undefined) l += sec.blocks.length;
+  }
+}
+
+function setDropPath(sec: Section & { kind: "stage" }, rate: () => number | undefined): void {
+  for (const b of sec.blocks) {
+    const r = rate();
+    if (r) b.dropPath = r;
+  }
 }
 
 function num(value: number, span: Span): Expr {

@@ -19,8 +19,16 @@ export type LayerSpec =
       bn: boolean;
       relu: boolean;
       bias: boolean;
+      /** Grouped convolution (ResNeXt): G groups, each seeing C_in/G channels; 1 is a plain conv. */
+      groups: number;
+      /** Atrous convolution: taps D apart; 1 is a plain conv. */
+      dilation: number;
       span: Span;
     }
+  /** Squeeze-and-excitation (Hu et al. 2018) with reduction ratio R. */
+  | { op: "se"; reduction: number; span: Span }
+  /** Dropout with probability P in training; nothing in evaluation. */
+  | { op: "dropout"; rate: number; span: Span }
   | { op: "bn"; span: Span }
   | { op: "relu"; span: Span }
   | { op: "maxpool" | "avgpool"; pool: [number, number]; stride: number; pad: Padding; span: Span }
@@ -29,13 +37,16 @@ export type LayerSpec =
   | { op: "softmax"; span: Span }
   | { op: "flatten"; span: Span };
 
-/** A: identity, zero-padded channels; B: projection where the shape changes; C: projection always. */
-export type ShortcutMode = "A" | "B" | "C" | "identity" | "none";
-export const SHORTCUT_MODES: ShortcutMode[] = ["A", "B", "C", "identity", "none"];
+/**
+ * A: identity, zero-padded channels; B: projection where the shape changes; C: projection always;
+ * D: where the shape changes, a 2x2 average pool with the stride, then a 1x1 projection (ResNet-D).
+ */
+export type ShortcutMode = "A" | "B" | "C" | "D" | "identity" | "none";
+export const SHORTCUT_MODES: ShortcutMode[] = ["A", "B", "C", "D", "identity", "none"];
 
-/** The option a word names (a, b, c in either case), or null (the shortcut-options rule reports it). */
+/** The option a word names (a, b, c, d in either case), or null (the shortcut-options rule reports it). */
 export function shortcutMode(value: string): ShortcutMode | null {
-  const v = value === "a" || value === "b" || value === "c" ? value.toUpperCase() : value;
+  const v = /^[a-d]$/.test(value) ? value.toUpperCase() : value;
   return (SHORTCUT_MODES as string[]).includes(v) ? (v as ShortcutMode) : null;
 }
 
@@ -50,11 +61,20 @@ export interface BlockInstance {
   stride: number;
   /** Where the stage that made this block is written. */
   span: Span;
+  /** Stochastic depth: the probability that the residual branch is dropped in training (0: never). */
+  dropPath?: number;
 }
 
 export type Section =
   | { kind: "layers"; group: string; layers: LayerSpec[] }
-  | { kind: "stage"; name: string; blocks: BlockInstance[]; span: Span };
+  | {
+      kind: "stage";
+      name: string;
+      blocks: BlockInstance[];
+      span: Span;
+      /** A `stage` statement's own `drop_path P` (overrides the model's). */
+      dropPath?: number;
+    };
 
 export interface ModelInstance {
   name: string;

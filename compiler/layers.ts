@@ -4,7 +4,7 @@ import type { Arg, Command, Item, Span } from "../grammar/ast.js";
 import type { Code } from "../grammar/codes.js";
 import { error, type Diagnostic } from "../grammar/diagnostic.js";
 import { didYouMean } from "../grammar/suggest.js";
-import { evaluate, positiveInt, type Env } from "./evaluate.js";
+import { evaluate, fmt, positiveInt, type Env } from "./evaluate.js";
 import type { LayerSpec, Padding } from "./instance.js";
 import { LIMIT_HINT, LIMITS } from "./limits.js";
 
@@ -20,8 +20,8 @@ interface LayerInfo {
 export const LAYERS: Record<string, LayerInfo> = {
   conv: {
     usage:
-      "conv KxK, CHANNELS [, stride S] [, pad same|valid|P] [, bn none] [, relu none] [, bias]",
-    options: ["stride", "pad", "bn", "relu", "bias"],
+      "conv KxK, CHANNELS [, stride S] [, pad same|valid|P] [, groups G] [, dilation D] [, bn none] [, relu none] [, bias]",
+    options: ["stride", "pad", "bn", "relu", "bias", "groups", "dilation"],
     where: ["stem", "block", "head"],
   },
   bn: { usage: "bn", options: [], where: ["stem", "block", "head"] },
@@ -41,6 +41,8 @@ export const LAYERS: Record<string, LayerInfo> = {
   softmax: { usage: "softmax", options: [], where: ["head"] },
   flatten: { usage: "flatten", options: [], where: ["head"] },
   post: { usage: "post relu | post none", options: [], where: ["block"] },
+  se: { usage: "se R (squeeze-and-excitation, reduction ratio R)", options: [], where: ["block"] },
+  dropout: { usage: "dropout P (0 <= P < 1)", options: [], where: ["block", "head"] },
 };
 
 export type ParsedLayer = LayerSpec | { op: "post"; value: "relu" | "none"; span: Span };
@@ -118,9 +120,33 @@ export function parseLayer(
       const bn = p.onOff("bn", true);
       const relu = p.onOff("relu", true);
       const bias = p.flag("bias");
+      const groups = p.optInt("groups", 1);
+      const dilation = p.optInt("dilation", 1);
       p.done(2);
-      if (!kernel || filters === null) return p.failed ? null : null;
-      return { op: "conv", kernel, filters, stride: stride ?? 1, pad, bn, relu, bias, span };
+      if (!kernel || filters === null || groups === null || dilation === null) return null;
+      if (dilation > 1 && (stride ?? 1) > 1) {
+        out.push(
+          error(
+            "RN105",
+            `'conv' takes dilation ${dilation} only with stride 1, got stride ${stride}`,
+            cmd.span,
+            "an atrous convolution keeps the size: use stride 1 (TensorFlow's rule), or dilation 1",
+          ),
+        );
+        return null;
+      }
+      const conv = { op: "conv" as const, kernel, filters, stride: stride ?? 1, pad, bn, relu };
+      return { ...conv, bias, groups, dilation, span };
+    }
+    case "se": {
+      const reduction = p.int(0, "reduction ratio");
+      p.done(1);
+      return reduction === null ? null : { op: "se", reduction, span };
+    }
+    case "dropout": {
+      const rate = p.probability(0, "dropout");
+      p.done(1);
+      return rate === null ? null : { op: "dropout", rate, span };
     }
     case "maxpool":
     case "avgpool": {
@@ -296,6 +322,23 @@ class ArgReader {
     return positiveInt(evaluate(it.expr, this.env, this.out), what, it.span, this.out);
   }
 
+  /** A probability 0 <= P < 1 (RN122 otherwise). */
+  probability(i: number, what: string): number | null {
+    const a = this.positional[i];
+    const it = a ? this.single(a, `${what} probability`) : null;
+    if (!a || !it || it.kind !== "expr") {
+      if (!this.failed)
+        this.report(
+          "RN105",
+          `'${this.cmd.name}' needs a probability`,
+          a?.span ?? this.cmd.nameSpan,
+          `usage: ${this.info.usage}`,
+        );
+      return null;
+    }
+    return checkProbability(evaluate(it.expr, this.env, this.out), what, it.span, this.out);
+  }
+
   word(i: number, words: string[]): string | null {
     const a = this.positional[i];
     const it = a?.items[0];
@@ -409,4 +452,26 @@ class ArgReader {
       );
     }
   }
+}
+
+/** A drop probability: 0 <= P < 1 (P = 1 would drop everything), or RN122. */
+export function checkProbability(
+  v: number | null,
+  what: string,
+  span: Span,
+  out: Diagnostic[],
+): number | null {
+  if (v === null) return null;
+  if (!(v >= 0 && v < 1)) {
+    out.push(
+      error(
+        "RN123",
+        `a ${what} probability must be at least 0 and below 1, got ${fmt(v)}`,
+        span,
+        "write the probability of dropping, e.g. 0.3 (Wide ResNet's dropout) or 0.1",
+      ),
+    );
+    return null;
+  }
+  return v;
 }

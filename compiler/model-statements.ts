@@ -14,6 +14,7 @@ export const MODEL_STATEMENTS = [
   "stage",
   "head",
   "train",
+  "drop_path",
 ];
 
 type Of<K extends ModelStmt["kind"]> = Extract<ModelStmt, { kind: K }>;
@@ -27,6 +28,7 @@ export interface MergedModel {
   stages: (Of<"stages"> | Of<"stage">)[];
   head: Of<"head"> | null;
   train: Command[];
+  dropPath: Of<"dropPath"> | null;
 }
 
 export function mergeModel(
@@ -77,6 +79,7 @@ export function mergeModel(
     stages: [],
     head: null,
     train: [],
+    dropPath: null,
   };
   let unknown = false;
   for (const d of chain) {
@@ -87,6 +90,7 @@ export function mergeModel(
     if (own.stem) m.stem = own.stem;
     if (own.variants) m.variants = own.variants;
     if (own.head) m.head = own.head;
+    if (own.dropPath) m.dropPath = own.dropPath;
     if (own.stages.length) m.stages = own.stages;
     // Later settings of the same name win.
     for (const s of own.train) {
@@ -123,17 +127,21 @@ function ownStatements(d: ModelDecl, out: Diagnostic[], cwd: string) {
     stem: null as Of<"stem"> | null,
     variants: null as Of<"variants"> | null,
     head: null as Of<"head"> | null,
+    dropPath: null as Of<"dropPath"> | null,
     stages: [] as (Of<"stages"> | Of<"stage">)[],
     train: [] as Command[],
     unknown: false,
   };
-  const once = (k: "input" | "shortcut" | "stem" | "variants" | "head", s: { span: Span }) => {
+  const once = (
+    k: "input" | "shortcut" | "stem" | "variants" | "head" | "dropPath",
+    s: { span: Span },
+  ) => {
     const prev = r[k] as { span: Span } | null;
     if (prev) {
       out.push(
         error(
           "RN011",
-          `model '${d.name}' has two '${k}' statements`,
+          `model '${d.name}' has two '${k === "dropPath" ? "drop_path" : k}' statements`,
           s.span,
           `the first is at ${where(prev.span, cwd)}`,
         ),
@@ -149,6 +157,7 @@ function ownStatements(d: ModelDecl, out: Diagnostic[], cwd: string) {
       case "stem":
       case "variants":
       case "head":
+      case "dropPath":
         once(s.kind, s);
         break;
       case "stages":

@@ -15,6 +15,8 @@ export type Expr =
   | { kind: "num"; value: number; text: string; span: Span }
   | { kind: "var"; name: string; span: Span }
   | { kind: "neg"; operand: Expr; span: Span }
+  /** `floor(x)`: the largest integer <= x (ResNeXt's width rule). */
+  | { kind: "call"; name: "floor"; arg: Expr; span: Span }
   | { kind: "bin"; op: "+" | "-" | "*" | "/"; left: Expr; right: Expr; span: Span };
 
 export type Item =
@@ -128,6 +130,8 @@ export type ModelStmt =
     }
   | { kind: "head"; layers: Command[]; span: Span }
   | { kind: "train"; settings: Command[]; span: Span }
+  /** `drop_path 0.2` or `drop_path 0.2, linear`: stochastic depth on every block. */
+  | { kind: "dropPath"; command: Command; span: Span }
   | { kind: "unknown"; name: string; nameSpan: Span; span: Span };
 
 export interface ModelDecl {
@@ -176,6 +180,8 @@ export function printExpr(e: Expr): string {
       }
       return `-${printExpr(o)}`;
     }
+    case "call":
+      return `${e.name}(${printExpr(e.arg)})`;
     case "bin": {
       const p = precedence(e);
       const left = printExpr(e.left);

@@ -24,6 +24,7 @@ export const CODES = {
   RN120: { stage: "rules", title: "not a positive whole number" },
   RN121: { stage: "rules", title: "division by zero" },
   RN122: { stage: "rules", title: "over a size limit" },
+  RN123: { stage: "rules", title: "drop probability outside [0, 1)" },
   RN130: { stage: "rules", title: "layer or label not allowed here" },
   RN140: { stage: "rules", title: "impossible training value" },
   RN141: { stage: "rules", title: "unknown training setting" },
@@ -33,6 +34,8 @@ export const CODES = {
   RN204: { stage: "shapes", title: "option A cannot reduce channels" },
   RN205: { stage: "shapes", title: "stride for a block without a stride parameter" },
   RN206: { stage: "shapes", title: "head without a classifier" },
+  RN207: { stage: "shapes", title: "groups do not divide a grouped convolution's channels" },
+  RN208: { stage: "shapes", title: "SE reduction does not divide the channels" },
 } as const;
 
 export type Code = keyof typeof CODES;

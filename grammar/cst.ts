@@ -402,9 +402,11 @@ export type FactorCstChildren = {
   Float?: IToken[];
   NegNumber?: IToken[];
   Identifier?: IToken[];
+  fn?: IToken[];
+  LParen?: IToken[];
+  fnArg?: ExpressionCstNode[];
+  RParen?: IToken[];
   Minus?: IToken[];
   negated?: FactorCstNode[];
-  LParen?: IToken[];
   expression?: ExpressionCstNode[];
-  RParen?: IToken[];
 };

@@ -336,7 +336,21 @@ export class ResnetParser extends CstParser {
       { ALT: () => this.CONSUME(T.Integer) },
       { ALT: () => this.CONSUME(T.Float) },
       { ALT: () => this.CONSUME(T.NegNumber) },
-      { ALT: () => this.CONSUME(T.Identifier) },
+      {
+        GATE: () => !isCall(this.LA(1).image, this.LA(2).tokenType),
+        ALT: () => this.CONSUME(T.Identifier),
+      },
+      {
+        // `floor(c * base_width / 64)`: the one built-in function (integer arithmetic).
+        GATE: () => isCall(this.LA(1).image, this.LA(2).tokenType),
+        IGNORE_AMBIGUITIES: true,
+        ALT: () => {
+          this.CONSUME2(T.Identifier, { LABEL: "fn" });
+          this.CONSUME2(T.LParen);
+          this.SUBRULE2(this.expression, { LABEL: "fnArg" });
+          this.CONSUME2(T.RParen);
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.Minus);
@@ -352,6 +366,13 @@ export class ResnetParser extends CstParser {
       },
     ]);
   });
+}
+
+/** Names that, followed by `(`, call a built-in function in an expression. */
+export const FUNCTIONS = ["floor"];
+
+function isCall(name: string, next: unknown): boolean {
+  return FUNCTIONS.includes(name) && next === T.LParen;
 }
 
 /** One shared parser instance (Chevrotain parsers are reusable: set `input`, call a rule). */

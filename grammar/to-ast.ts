@@ -265,6 +265,12 @@ export class AstBuilder {
     const span = this.nodeSpan(n);
     const num = tok(n, "Integer") ?? tok(n, "Float") ?? tok(n, "NegNumber");
     if (num) return { kind: "num", value: Number(num.image), text: num.image, span };
+    const fn = tok(n, "fn");
+    const fnArg = node(n, "fnArg");
+    if (fn && fnArg) {
+      const arg = this.expr(fnArg);
+      return arg ? { kind: "call", name: fn.image as "floor", arg, span } : null;
+    }
     const id = tok(n, "Identifier");
     if (id) return { kind: "var", name: id.image, span };
     const neg = node(n, "negated");
@@ -368,6 +374,8 @@ export class AstBuilder {
         const n = st as C.UnknownStmtCstNode;
         const c = node(n, "command");
         const cmd = c ? this.command(c) : null;
+        if (cmd?.name === "drop_path" && !cmd.label && !node(n, "layerBody"))
+          return { kind: "dropPath", command: cmd, span };
         return cmd ? { kind: "unknown", name: cmd.name, nameSpan: cmd.nameSpan, span } : null;
       }
     }

@@ -1,7 +1,7 @@
 // resnetc summary FILE: every layer with its inferred output shape, parameters, multiply-adds and
 // source line, grouped by stage and block (Keras' summary, with TVM Relay's shapes-beside-code).
 import { analyze, type NodeCounts } from "../../compiler/ir/analysis.js";
-import { padNote } from "../../compiler/ir/padding.js";
+import { effectiveKernel, padNote } from "../../compiler/ir/padding.js";
 import { shapeText, type IrGraph, type IrNode } from "../../compiler/ir/types.js";
 import { displayPath } from "../../grammar/diagnostic.js";
 import { compileAll, type CompileFlags } from "../compile.js";
@@ -25,7 +25,9 @@ export function summaryCommand(o: Output, files: string[], flags: SummaryFlags):
 export function describeNode(n: IrNode): string {
   switch (n.op) {
     case "conv": {
-      const s = `${n.kernel.join("x")}, ${n.filters}${n.stride !== 1 ? `, stride ${n.stride}` : ""}${padNote(n.kernel, n.pad)}`;
+      const g = (n.groups ?? 1) > 1 ? `, groups ${n.groups ?? 1}` : "";
+      const d = (n.dilation ?? 1) > 1 ? `, dilation ${n.dilation ?? 1}` : "";
+      const s = `${n.kernel.join("x")}, ${n.filters}${g}${d}${n.stride !== 1 ? `, stride ${n.stride}` : ""}${padNote(effectiveKernel(n.kernel, n.dilation ?? 1), n.pad)}`;
       return n.branch === "shortcut" ? `projection ${s}` : `conv ${s}`;
     }
     case "bn":
@@ -43,6 +45,12 @@ export function describeNode(n: IrNode): string {
       return "add shortcut";
     case "shortcutA":
       return `shortcut A: subsample /${n.stride}, +${n.padChannels} zero channels`;
+    case "se":
+      return `squeeze-excite, ${n.hidden}`;
+    case "dropout":
+      return `dropout ${n.rate}`;
+    case "droppath":
+      return `drop path ${n.rate}`;
     default:
       return n.op;
   }

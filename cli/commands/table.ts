@@ -76,7 +76,7 @@ export function tableText(graphs: IrGraph[]): string {
       const p = paperFigures(g, analyses[i].depth);
       return (
         sci(analyses[i].multiplyAdds) +
-        (p?.multiplyAdds ? ` (paper ${sci(p.multiplyAdds, 1)})` : "")
+        (p?.multiplyAdds ? ` (${p.label ?? "paper"} ${sci(p.multiplyAdds, p.digits ?? 1)})` : "")
       );
     }),
   ]);
@@ -85,7 +85,8 @@ export function tableText(graphs: IrGraph[]): string {
     "",
     ...graphs.map((g, i) => {
       const p = paperFigures(g, analyses[i].depth);
-      return int(analyses[i].params) + (p?.params ? ` (paper ${p.params / 1e6}M)` : "");
+      const label = p?.label ?? "paper";
+      return int(analyses[i].params) + (p?.params ? ` (${label} ${p.params / 1e6}M)` : "");
     }),
   ]);
   return renderTable(header, rows);

@@ -199,6 +199,8 @@ export class ResnetPrinter {
         if (node.shortcut) s += `, shortcut ${node.shortcut.value}`;
         return s;
       }
+      case "dropPath":
+        return printCommand(node.command);
       case "unknown":
         return verbatim(this.text.slice(node.span.start, node.span.end));
     }

@@ -4,7 +4,7 @@
 // (its own node), option A's zero-padding, or none (a plain net: no addition). Runs of identical
 // consecutive blocks collapse into one node ("conv4_2 .. conv4_23 (x22)") unless `expand` is set.
 import { analyze } from "../ir/analysis.js";
-import { padNote } from "../ir/padding.js";
+import { effectiveKernel, padNote } from "../ir/padding.js";
 import { shapeText, type IrGraph, type IrNode, type Shape } from "../ir/types.js";
 
 export type ShortcutKind = "identity" | "projection" | "zeropad" | "none";
@@ -79,9 +79,17 @@ export function opText(n: IrNode): string {
     case "conv":
       return (
         `${n.kernel.join("x")} conv, ${n.filters}` +
+        ((n.groups ?? 1) > 1 ? `, C=${n.groups ?? 1}` : "") +
+        ((n.dilation ?? 1) > 1 ? `, dilation ${n.dilation ?? 1}` : "") +
         (n.stride !== 1 ? `, /${n.stride}` : "") +
-        padNote(n.kernel, n.pad)
+        padNote(effectiveKernel(n.kernel, n.dilation ?? 1), n.pad)
       );
+    case "se":
+      return `SE, ${n.hidden}`;
+    case "dropout":
+      return `dropout ${n.rate}`;
+    case "droppath":
+      return `drop path ${n.rate}`;
     case "bn":
       return "BN";
     case "relu":

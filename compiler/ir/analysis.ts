@@ -4,7 +4,7 @@
 import type { IrGraph, IrNode } from "./types.js";
 
 export interface NodeCounts {
-  /** Trainable parameters (conv kernels and biases, BN gamma/beta, fc weights and biases). */
+  /** Trainable parameters (conv kernels and biases, BN gamma/beta, fc and SE weights and biases). */
   params: number;
   /** Non-trainable state (BN moving mean and variance). */
   state: number;
@@ -25,7 +25,7 @@ function inChannels(g: IrGraph, n: IrNode): number {
 export function nodeCounts(g: IrGraph, n: IrNode): NodeCounts {
   switch (n.op) {
     case "conv": {
-      const taps = n.kernel[0] * n.kernel[1] * inChannels(g, n) * n.filters;
+      const taps = (n.kernel[0] * n.kernel[1] * inChannels(g, n) * n.filters) / (n.groups ?? 1);
       return {
         params: taps + (n.bias ? n.filters : 0),
         state: 0,
@@ -44,6 +44,16 @@ export function nodeCounts(g: IrGraph, n: IrNode): NodeCounts {
         state: 0,
         madds: i * n.units,
         weighted: n.branch === "main",
+      };
+    }
+    case "se": {
+      // Two fully connected layers with biases on the pooled vector (not counted in depth).
+      const c = n.shape[n.shape.length - 1]!;
+      return {
+        params: 2 * c * n.hidden + n.hidden + c,
+        state: 0,
+        madds: 2 * c * n.hidden,
+        weighted: false,
       };
     }
     default:

@@ -46,6 +46,11 @@ export function resolvePads(
   return samePads(h, w, k, s);
 }
 
+/** The window a dilated kernel spans: (K-1)*D+1 along each axis. */
+export function effectiveKernel(k: [number, number], d: number): [number, number] {
+  return [(k[0] - 1) * d + 1, (k[1] - 1) * d + 1];
+}
+
 /** Output size of a window op: floor((x + before + after - k) / s) + 1. */
 export function windowOutput(
   x: number,

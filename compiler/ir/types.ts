@@ -29,6 +29,10 @@ export type IrOp =
       stride: number;
       pad: Pads;
       bias: boolean;
+      /** Grouped convolution (absent: 1): kernel [kh, kw, in / groups, out]. */
+      groups?: number;
+      /** Atrous convolution (absent: 1): taps `dilation` apart, a window of (K-1)*D+1. */
+      dilation?: number;
     }
   | { op: "bn"; epsilon: number; momentum: number }
   | { op: "relu" }
@@ -42,7 +46,19 @@ export type IrOp =
   | { op: "softmax" }
   | { op: "add" }
   /** Option A: x[:, ::s, ::s, :] with `padChannels` zero channels appended. */
-  | { op: "shortcutA"; stride: number; padChannels: number };
+  | { op: "shortcutA"; stride: number; padChannels: number }
+  /**
+   * Squeeze-and-excitation: x * sigmoid(fc2(relu(fc1(mean over h, w of x)))), fc1 C -> `hidden`
+   * and fc2 hidden -> C, both with bias (Hu et al. 2018; timm's `se.fc1`, `se.fc2`).
+   */
+  | { op: "se"; hidden: number }
+  /** Dropout in training (inverted: kept values scaled by 1/(1-rate)); identity in evaluation. */
+  | { op: "dropout"; rate: number }
+  /**
+   * Stochastic depth on a residual branch (Huang et al. 2016): in training each example's branch
+   * is kept with probability 1-rate (else zero); in evaluation it is scaled by 1-rate.
+   */
+  | { op: "droppath"; rate: number };
 
 export type OpName = IrOp["op"];
 
@@ -81,13 +97,15 @@ export interface WeightTensor {
 }
 
 /**
- * Weight slots by op, in the IR's layout: conv `kernel` [kh, kw, in, out] (HWIO) and `bias` [out];
- * bn `gamma`, `beta`, `mean`, `variance` [c]; fc `kernel` [in, out] and `bias` [out].
+ * Weight slots by op, in the IR's layout: conv `kernel` [kh, kw, in / groups, out] (HWIO) and
+ * `bias` [out]; bn `gamma`, `beta`, `mean`, `variance` [c]; fc `kernel` [in, out] and `bias` [out];
+ * se `fc1_kernel` [c, hidden], `fc1_bias` [hidden], `fc2_kernel` [hidden, c], `fc2_bias` [c].
  */
 export const WEIGHT_SLOTS = {
   conv: ["kernel", "bias"],
   bn: ["gamma", "beta", "mean", "variance"],
   fc: ["kernel", "bias"],
+  se: ["fc1_kernel", "fc1_bias", "fc2_kernel", "fc2_bias"],
 } as const;
 
 export type WeightSlot = (typeof WEIGHT_SLOTS)[keyof typeof WEIGHT_SLOTS][number];

@@ -1,7 +1,7 @@
 // The IR verifier: every input exists and comes earlier, names are unique, every op has its arity,
 // every shape follows from its inputs, the classifier is an fc, bound weights fit their nodes.
 // The pass driver runs it after every pass in the specs (and wherever asked).
-import { windowOutput } from "./padding.js";
+import { effectiveKernel, windowOutput } from "./padding.js";
 import { shapeText, WEIGHT_SLOTS, type IrGraph, type IrNode, type Shape } from "./types.js";
 
 const ARITY: Record<IrNode["op"], number> = {
@@ -18,6 +18,9 @@ const ARITY: Record<IrNode["op"], number> = {
   softmax: 1,
   add: 2,
   shortcutA: 1,
+  se: 1,
+  dropout: 1,
+  droppath: 1,
 };
 
 /** Every problem found, as readable lines ("node 12 (conv2_1_add): ..."); empty when valid. */
@@ -62,7 +65,9 @@ function expectedShape(g: IrGraph, n: IrNode): Shape | string | null {
     case "maxpool":
     case "avgpool": {
       if (!map) return `${n.op} needs a feature map, gets ${shapeText(x)}`;
-      const k = n.op === "conv" ? n.kernel : n.pool;
+      if (n.op === "conv" && (x[2]! % (n.groups ?? 1) !== 0 || n.filters % (n.groups ?? 1) !== 0))
+        return `groups ${n.groups ?? 1} do not divide ${x[2]} -> ${n.filters} channels`;
+      const k = n.op === "conv" ? effectiveKernel(n.kernel, n.dilation ?? 1) : n.pool;
       const h = windowOutput(x[0]!, n.pad.top, n.pad.bottom, k[0], n.stride);
       const w = windowOutput(x[1]!, n.pad.left, n.pad.right, k[1], n.stride);
       return [h, w, n.op === "conv" ? n.filters : x[2]!];
@@ -78,6 +83,8 @@ function expectedShape(g: IrGraph, n: IrNode): Shape | string | null {
       const y = g.nodes[n.inputs[1]!]!.shape;
       return shapeText(x) === shapeText(y) ? x : `adds ${shapeText(x)} and ${shapeText(y)}`;
     }
+    case "se":
+      return map ? x : `se needs a feature map, gets ${shapeText(x)}`;
     case "shortcutA":
       return [Math.ceil(x[0]! / n.stride), Math.ceil(x[1]! / n.stride), x[2]! + n.padChannels];
     default:
@@ -113,7 +120,18 @@ export function weightShape(g: IrGraph, n: IrNode, slot: string): number[] {
   const cin = x[x.length - 1]!;
   const cout = n.shape[n.shape.length - 1]!;
   if (n.op === "conv")
-    return slot === "kernel" ? [n.kernel[0], n.kernel[1], cin, n.filters] : [cout];
+    return slot === "kernel"
+      ? [n.kernel[0], n.kernel[1], cin / (n.groups ?? 1), n.filters]
+      : [cout];
+  if (n.op === "se") {
+    const shapes: Record<string, number[]> = {
+      fc1_kernel: [cout, n.hidden],
+      fc1_bias: [n.hidden],
+      fc2_kernel: [n.hidden, cout],
+      fc2_bias: [cout],
+    };
+    return shapes[slot] ?? [cout];
+  }
   if (n.op === "fc") return slot === "kernel" ? [cin, n.units] : [n.units];
   return [cout];
 }

@@ -5,7 +5,7 @@
 import type { Span } from "../../grammar/ast.js";
 import { error, type Diagnostic } from "../../grammar/diagnostic.js";
 import type { BlockInstance, LayerSpec, ModelInstance, Padding } from "../instance.js";
-import { resolvePads, windowOutput } from "../ir/padding.js";
+import { effectiveKernel, resolvePads, windowOutput } from "../ir/padding.js";
 import { LIMIT_HINT, LIMITS } from "../limits.js";
 import {
   shapeText,
@@ -31,6 +31,8 @@ interface Ctx {
   used: Set<string>;
   /** Inside a block: the stage line that made it (errors point there, the user's code). */
   blockSpan: Span | null;
+  /** Table cells of SE layers (`fc, [16, 256]`, as Hu et al. write them), by layer. */
+  seCells: Map<LayerSpec, string>;
   /** RN122 was reported (once per network). */
   tooLarge: boolean;
 }
@@ -46,6 +48,7 @@ export function inferShapes(inst: ModelInstance, out: Diagnostic[]): IrGraph | n
     names: new Map(),
     used: new Set(),
     blockSpan: null,
+    seCells: new Map(),
     tooLarge: false,
   };
   let cur = add(ctx, { op: "input" }, [], inst.input, inst.inputSpan, "input");
@@ -83,7 +86,10 @@ export function inferShapes(inst: ModelInstance, out: Diagnostic[]): IrGraph | n
       const first = sec.blocks[0];
       if (first) {
         g.description.push(
-          `[${first.layers.map((l) => describeLayer(l, false)).join("; ")}] x ${sec.blocks.length}`,
+          `[${first.layers
+            .filter((l) => l.op !== "dropout")
+            .map((l) => ctx.seCells.get(l) ?? describeLayer(l, false))
+            .join("; ")}] x ${sec.blocks.length}`,
         );
         g.shortcut = first.shortcut;
         g.blockType = first.type;
@@ -251,9 +257,11 @@ function layer(ctx: Ctx, l: LayerSpec, x: number): number {
       if (isFlat(inp)) return needsMap(ctx, l, x);
       const [h, w] = inp;
       const what = `conv ${l.kernel.join("x")}`;
-      const sp = spatial(ctx, inp, l.kernel, l.stride, l.pad, l.span, what);
+      const groups = checkGroups(ctx, l, inp[2]!, what) ? l.groups : 1;
+      const k = effectiveKernel(l.kernel, l.dilation);
+      const sp = spatial(ctx, inp, k, l.stride, l.pad, l.span, what);
       const shape = sp ? [sp.dims[0], sp.dims[1], l.filters] : [h, w, l.filters];
-      const pad = sp ? sp.pads : resolvePads("valid", h, w, l.kernel, l.stride);
+      const pad = sp ? sp.pads : resolvePads("valid", h, w, k, l.stride);
       const conv: IrOp = {
         op: "conv",
         kernel: l.kernel,
@@ -261,6 +269,8 @@ function layer(ctx: Ctx, l: LayerSpec, x: number): number {
         stride: l.stride,
         pad,
         bias: l.bias,
+        groups,
+        dilation: l.dilation,
       };
       let y = add(ctx, conv, [x], shape, l.span, "conv");
       if (l.bn) y = add(ctx, { op: "bn", ...BN }, [y], shape, l.span, "bn");
@@ -308,7 +318,61 @@ function layer(ctx: Ctx, l: LayerSpec, x: number): number {
     }
     case "softmax":
       return add(ctx, { op: "softmax" }, [x], inp, l.span, "softmax");
+    case "se": {
+      if (isFlat(inp)) return needsMap(ctx, l, x);
+      const c = inp[2]!;
+      if (c % l.reduction !== 0) {
+        const { span, at } = userSpan(ctx, l.span, `se ${l.reduction}`);
+        ctx.out.push(
+          error(
+            "RN208",
+            `se ${l.reduction} needs channels divisible by ${l.reduction}, but ${ctx.block ?? ctx.group} has ${c}${at}`,
+            span,
+            `the squeeze has C/R units: choose R dividing ${c}, e.g. ${divisorNear(c, l.reduction)}`,
+          ),
+        );
+      }
+      const hidden = Math.max(1, Math.floor(c / l.reduction));
+      ctx.seCells.set(l, `fc, [${hidden}, ${c}]`);
+      return add(ctx, { op: "se", hidden }, [x], inp, l.span, "se");
+    }
+    case "dropout":
+      return add(ctx, { op: "dropout", rate: l.rate }, [x], inp, l.span, "dropout");
   }
+}
+
+/** Inside a block, errors point at the stage line (the user's), naming the layer's own place. */
+function userSpan(ctx: Ctx, span: Span, what: string): { span: Span; at: string } {
+  const at =
+    ctx.blockSpan && ctx.blockSpan.file !== span.file ? ` (${what} at ${fileLine(span)})` : "";
+  return { span: ctx.blockSpan ?? span, at };
+}
+
+/** RN207: a grouped convolution whose input or output channels the groups do not divide. */
+function checkGroups(ctx: Ctx, l: LayerSpec & { op: "conv" }, cin: number, what: string) {
+  if (l.groups === 1 || (cin % l.groups === 0 && l.filters % l.groups === 0)) return true;
+  const { span, at } = userSpan(ctx, l.span, what);
+  const bad = [
+    cin % l.groups ? `${cin} input channels` : "",
+    l.filters % l.groups ? `${l.filters} output channels` : "",
+  ].filter(Boolean);
+  ctx.out.push(
+    error(
+      "RN207",
+      `${what} with groups ${l.groups} needs channels divisible by ${l.groups}, but has ${bad.join(" and ")} in ${ctx.block ?? ctx.group}${at}`,
+      span,
+      "every group sees C_in/G input channels and makes C_out/G outputs: make both multiples of G",
+    ),
+  );
+  return false;
+}
+
+function divisorNear(c: number, r: number): number {
+  for (let d = 0; d < c; d++) {
+    if (r - d >= 1 && c % (r - d) === 0) return r - d;
+    if (c % (r + d) === 0) return r + d;
+  }
+  return 1;
 }
 
 function needsMap(ctx: Ctx, l: LayerSpec, x: number): number {
@@ -333,6 +397,8 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
   for (const l of b.layers) y = layer(ctx, l, y);
   ctx.blockSpan = null;
   const outShape = ctx.nodes[y].shape;
+  if (b.dropPath && b.shortcut !== "none")
+    y = add(ctx, { op: "droppath", rate: b.dropPath }, [y], outShape, b.span, "drop_path");
   const where = `${stage}_${b.index}`;
   if (b.shortcut !== "none") {
     let sc: number | null = x;
@@ -340,7 +406,7 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
     const mode = b.shortcut;
     if (isFlat(outShape) || isFlat(inp)) {
       sc = null;
-    } else if (mode === "C" || (!same && mode === "B") || (!same && mode === "A")) {
+    } else if (mode === "C" || (!same && mode !== "identity")) {
       const s = inp[0] / outShape[0];
       const okStride = Number.isInteger(s) && s >= 1 && inp[1] / outShape[1] === s;
       if (!okStride) {
@@ -378,15 +444,32 @@ function block(ctx: Ctx, b: BlockInstance, x: number, stage: string): number {
       } else {
         ctx.branch = "shortcut";
         const c = outShape[2];
+        let from = x;
+        let stride = s;
+        if (mode === "D" && s > 1) {
+          // ResNet-D: AvgPool2d(2, s, ceil_mode=True, count_include_pad=False), then a stride-1 1x1.
+          const pool: IrOp = {
+            op: "avgpool",
+            pool: [2, 2],
+            stride: s,
+            pad: ceilPads(inp[0], inp[1], s),
+            countPad: false,
+          };
+          from = add(ctx, pool, [x], [outShape[0], outShape[1], inp[2]], b.span, "proj_pool");
+          stride = 1;
+        }
+        const at = ctx.nodes[from].shape;
         const proj: IrOp = {
           op: "conv",
           kernel: [1, 1],
           filters: c,
-          stride: s,
-          pad: resolvePads("valid", inp[0], inp[1], [1, 1], s),
+          stride,
+          pad: resolvePads("valid", at[0], at[1], [1, 1], stride),
           bias: false,
+          groups: 1,
+          dilation: 1,
         };
-        const p = add(ctx, proj, [x], outShape, b.span, "proj");
+        const p = add(ctx, proj, [from], outShape, b.span, "proj");
         sc = add(ctx, { op: "bn", ...BN }, [p], outShape, b.span, "proj_bn");
       }
     } else if (!same) {
@@ -427,8 +510,15 @@ function changeText(a: Shape, b: Shape): string {
 /** Table 1's words for a layer; inside blocks the paper leaves the stride out. */
 function describeLayer(l: LayerSpec, withStride = true): string {
   switch (l.op) {
-    case "conv":
-      return `${l.kernel.join("x")}, ${l.filters}${withStride && l.stride !== 1 ? `, stride ${l.stride}` : ""}`;
+    case "conv": {
+      const g = l.groups > 1 ? `, C=${l.groups}` : "";
+      const d = l.dilation > 1 ? `, dilation ${l.dilation}` : "";
+      return `${l.kernel.join("x")}, ${l.filters}${g}${d}${withStride && l.stride !== 1 ? `, stride ${l.stride}` : ""}`;
+    }
+    case "dropout":
+      return `dropout ${l.rate}`;
+    case "se":
+      return `se 1/${l.reduction}`;
     case "maxpool":
     case "avgpool":
       return `${l.pool.join("x")} ${l.op === "maxpool" ? "max" : "avg"} pool, stride ${l.stride}`;
@@ -441,4 +531,13 @@ function describeLayer(l: LayerSpec, withStride = true): string {
     default:
       return l.op;
   }
+}
+
+/** PyTorch's ceil mode for a 2x2 window with stride s: the extra cells below and to the right. */
+function ceilPads(h: number, w: number, s: number): Pads {
+  const extra = (x: number) => {
+    const out = Math.ceil((x - 2) / s) + 1;
+    return Math.max(0, (out - 1) * s + 2 - x);
+  };
+  return { top: 0, bottom: extra(h), left: 0, right: extra(w) };
 }

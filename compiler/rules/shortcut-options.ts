@@ -1,12 +1,12 @@
-// `shortcut X` and `shortcuts [...]` name an option resnetc has (RN109): A, B, C (either case),
-// identity or none.
+// `shortcut X` and `shortcuts [...]` name an option resnetc has (RN109): A, B, C, D (either
+// case), identity or none.
 import { printExpr, type Expr, type Span } from "../../grammar/ast.js";
 import { error } from "../../grammar/diagnostic.js";
 import { shortcutMode } from "../instance.js";
 import type { Rule } from "./rule.js";
 
 export const SHORTCUT_HINT =
-  "shortcut is A (identity + zero padding), B (projection where the shape changes), C (projection everywhere), identity, or none (a plain network)";
+  "shortcut is A (identity + zero padding), B (projection where the shape changes), C (projection everywhere), D (average pool + projection where the shape changes), identity, or none (a plain network)";
 
 export const shortcutOptions: Rule = {
   name: "shortcut-options",

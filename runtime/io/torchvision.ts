@@ -77,7 +77,8 @@ export function torchTensorSpecs(g: IrGraph): TorchTensorSpec[] {
         torchName: `${p}.weight`,
         node: n,
         slot: "kernel",
-        shape: [n.filters, inShape[2]!, kh, kw],
+        // Grouped convolutions: torchvision's weight is [out, in / groups, kh, kw].
+        shape: [n.filters, inShape[2]! / (n.groups ?? 1), kh, kw],
       });
       if (n.bias) out.push({ torchName: `${p}.bias`, node: n, slot: "bias", shape: [n.filters] });
     } else if (n.op === "bn") {
@@ -85,6 +86,14 @@ export function torchTensorSpecs(g: IrGraph): TorchTensorSpec[] {
       for (const slot of ["gamma", "beta", "mean", "variance"] as const) {
         out.push({ torchName: `${p}.${BN_PARAMS[slot]}`, node: n, slot, shape: [c] });
       }
+    } else if (n.op === "se") {
+      // timm's SEModule: fc1 and fc2 are 1x1 convolutions with biases.
+      const c = n.shape[n.shape.length - 1]!;
+      const h = n.hidden;
+      out.push({ torchName: `${p}.fc1.weight`, node: n, slot: "fc1_kernel", shape: [h, c, 1, 1] });
+      out.push({ torchName: `${p}.fc1.bias`, node: n, slot: "fc1_bias", shape: [h] });
+      out.push({ torchName: `${p}.fc2.weight`, node: n, slot: "fc2_kernel", shape: [c, h, 1, 1] });
+      out.push({ torchName: `${p}.fc2.bias`, node: n, slot: "fc2_bias", shape: [c] });
     } else if (n.op === "fc") {
       out.push({
         torchName: `${p}.weight`,
@@ -104,6 +113,9 @@ function toIr(s: TorchTensorSpec, data: Float32Array): WeightTensor {
   if (s.node.op === "conv" && s.slot === "kernel")
     return { shape: [kh, kw, b, a], data: oihwToHwio(data, s.shape) };
   if (s.node.op === "fc" && s.slot === "kernel")
+    return { shape: [b, a], data: transpose(data, a, b) };
+  // SE's 1x1 convs [out, in, 1, 1] -> the IR's [in, out].
+  if (s.node.op === "se" && (s.slot === "fc1_kernel" || s.slot === "fc2_kernel"))
     return { shape: [b, a], data: transpose(data, a, b) };
   return { shape: [...s.shape], data: Float32Array.from(data) };
 }

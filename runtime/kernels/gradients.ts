@@ -6,12 +6,13 @@
 // importing it here makes tf.grads work even in a process that never builds a layers model.
 import "@tensorflow/tfjs-layers";
 import * as tf from "@tensorflow/tfjs-core";
+import { registerDilatedConvGradient } from "./dilated_conv_grad.js";
 import { registerReduceGradients } from "./reduce_grads.js";
 import { stridedSliceGradConfig } from "./strided_slice_grad.js";
 
 /**
- * Registers the gradients resnetc needs that tfjs-core lacks (today: StridedSlice, used by the
- * option-A shortcut) and checks that tfjs's own are there. Safe to call many times; a gradient
+ * Registers the gradients resnetc needs that tfjs-core lacks (StridedSlice, used by the option-A
+ * shortcut; Conv2D with dilation, dilated_conv_grad.ts) and checks that tfjs's own are there. Safe to call many times; a gradient
  * tfjs already has is left alone, except Sum's and Mean's, replaced by equal ones that do not
  * build ones(x.shape) in JS (reduce_grads.ts).
  */
@@ -24,4 +25,5 @@ export function registerTrainingGradients(): void {
   }
   if (tf.getGradient(tf.StridedSlice) == null) tf.registerGradient(stridedSliceGradConfig);
   registerReduceGradients();
+  registerDilatedConvGradient();
 }

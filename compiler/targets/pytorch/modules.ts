@@ -52,12 +52,14 @@ export function moduleExpr(
       const s = stride === "1" ? null : `stride=${stride}`;
       const bias = n.bias ? null : "bias=False";
       const k = pair(n.kernel);
+      const d = (n.dilation ?? 1) === 1 ? null : `dilation=${n.dilation}`;
+      const g = (n.groups ?? 1) === 1 ? null : `groups=${n.groups}`;
       if (symmetric(n.pad)) {
         const p = isZeroPads(n.pad) ? null : `padding=${pair([n.pad.top, n.pad.left])}`;
-        return { code: `nn.Conv2d(${kwargs([cin, cout, k, s, p, bias])})` };
+        return { code: `nn.Conv2d(${kwargs([cin, cout, k, s, p, d, g, bias])})` };
       }
       return {
-        code: `PadConv2d(${kwargs([cin, cout, k, s, `pads=${padTuple(n.pad)}`, bias])})`,
+        code: `PadConv2d(${kwargs([cin, cout, k, s, `pads=${padTuple(n.pad)}`, d, g, bias])})`,
         helper: "PadConv2d",
       };
     }
@@ -80,6 +82,11 @@ export function moduleExpr(
       return { code: `nn.Linear(${cin}, ${n.units})` };
     case "shortcutA":
       return { code: `ShortcutA(${n.stride}, ${n.padChannels})`, helper: "ShortcutA" };
+    case "dropout":
+      return { code: `nn.Dropout(${pyNum(n.rate)})` };
+    case "se":
+    case "droppath":
+      throw new Error(`the PyTorch target has no ${n.op} module yet (${n.name})`);
     case "flatten":
     case "softmax":
     case "input":

@@ -91,6 +91,12 @@ function nodeLayers(n: IrNode, name: string, inShape: number[], init: Init): (x:
       return (x) => apply(tfl.layers.softmax({ name }), x);
     case "shortcutA":
       return (x) => shortcutA(x, name, n.stride, n.padChannels);
+    case "se":
+      return (x) => squeezeExcite(x, name, n.hidden, inShape[2]!, init);
+    case "dropout":
+      return (x) => apply(tfl.layers.dropout({ name, rate: n.rate }), x);
+    case "droppath":
+      return (x) => dropPath(x, name, n.rate);
     case "input":
     case "add":
       throw new Error(`internal: ${n.op} is not a single-input layer`);
@@ -128,10 +134,47 @@ function shortcutA(x: Sym, name: string, stride: number, padChannels: number): S
   return y;
 }
 
+/**
+ * Squeeze-and-excitation from standard layers: global average pool, dense C -> hidden + ReLU,
+ * dense hidden -> C + sigmoid, reshaped to 1x1xC and multiplied into x (broadcast over h, w).
+ */
+function squeezeExcite(x: Sym, name: string, hidden: number, c: number, init: Init): Sym {
+  const pooled = apply(tfl.layers.globalAveragePooling2d({ name: `${name}_squeeze` }), x);
+  const fc1 = tfl.layers.dense({ name: `${name}_fc1`, units: hidden, kernelInitializer: init() });
+  const act = apply(tfl.layers.reLU({ name: `${name}_relu` }), apply(fc1, pooled));
+  const fc2 = tfl.layers.dense({
+    name: `${name}_fc2`,
+    units: c,
+    activation: "sigmoid",
+    kernelInitializer: init(),
+  });
+  const gate = apply(
+    tfl.layers.reshape({ name: `${name}_gate`, targetShape: [1, 1, c] }),
+    apply(fc2, act),
+  );
+  return tfl.layers.multiply({ name }).apply([x, gate]) as Sym;
+}
+
+/**
+ * Stochastic depth from standard layers: a dropout whose mask has one value per example
+ * (noiseShape [batch, 1, 1, 1]) keeps or zeroes each example's branch and scales the kept ones
+ * by 1/(1-p); a fixed rescaling by (1-p) after it makes training b * f(x) (b ~ Bernoulli(1-p)) and
+ * evaluation (1-p) * f(x), as Huang et al. 2016 define it.
+ */
+function dropPath(x: Sym, name: string, rate: number): Sym {
+  const drop = tfl.layers.dropout({
+    name: `${name}_mask`,
+    rate,
+    noiseShape: [null, 1, 1, 1] as unknown as number[],
+  });
+  return apply(tfl.layers.rescaling({ name, scale: 1 - rate }), apply(drop, x));
+}
+
 /** Sets the weights bound to the IR (conv/fc kernel and bias, BN gamma, beta, mean, variance). */
 function loadBoundWeights(g: IrGraph, model: tfl.LayersModel): void {
   const layers = new Map(model.layers.map((l) => [l.name, l]));
   for (const n of g.nodes) {
+    if (n.op === "se") loadSeWeights(g, n, model);
     if (n.op !== "conv" && n.op !== "bn" && n.op !== "fc") continue;
     const layer = layers.get(layerName(g, n));
     if (!layer) continue; // not on the path to the output
@@ -142,6 +185,20 @@ function loadBoundWeights(g: IrGraph, model: tfl.LayersModel): void {
       const w = g.weights.get(weightKey(n, s));
       return w ? tf.tensor(w.data, w.shape) : current[i]!;
     });
+    layer.setWeights(next);
+    next.forEach((t, i) => t !== current[i] && t.dispose());
+  }
+}
+
+/** An SE node's fc1_* and fc2_* slots onto its two dense layers. */
+function loadSeWeights(g: IrGraph, n: IrNode, model: tfl.LayersModel): void {
+  for (const fc of ["fc1", "fc2"] as const) {
+    const kernel = g.weights.get(weightKey(n, `${fc}_kernel`));
+    const bias = g.weights.get(weightKey(n, `${fc}_bias`));
+    if (!kernel && !bias) continue;
+    const layer = model.getLayer(`${n.name}_${fc}`);
+    const current = layer.getWeights();
+    const next = [kernel, bias].map((w, i) => (w ? tf.tensor(w.data, w.shape) : current[i]!));
     layer.setWeights(next);
     next.forEach((t, i) => t !== current[i] && t.dispose());
   }

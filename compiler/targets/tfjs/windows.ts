@@ -1,4 +1,5 @@
-// Convolution and pooling with the IR's explicit per-side padding, in standard tfjs layers:
+// Convolution and pooling with the IR's explicit per-side padding, in standard tfjs layers (a
+// grouped or dilated convolution in the target's one custom layer, grouped-conv.ts):
 //   no padding                  -> padding "valid"
 //   exactly TensorFlow's `same`   -> padding "same" (no copy; stride-1 3x3 layers land here)
 //   anything else (symmetric padding at stride 2, `pad P`) -> ZeroPadding2D, then "valid"
@@ -6,7 +7,8 @@
 // edge rows and columns (Cropping2D + Concatenate): each padded cell copies a real cell of the
 // same window, which equals PyTorch's -inf padding whenever the padding is smaller than the window.
 import * as tfl from "@tensorflow/tfjs-layers";
-import { samePads } from "../../ir/padding.js";
+import { effectiveKernel, samePads } from "../../ir/padding.js";
+import { GroupedConv2D } from "./grouped-conv.js";
 import { isZeroPads, padsEqual, type IrNode, type Pads } from "../../ir/types.js";
 import type { Init } from "./lower.js";
 
@@ -14,14 +16,29 @@ type Sym = tfl.SymbolicTensor;
 type WindowNode = IrNode & { op: "conv" | "maxpool" | "avgpool" };
 
 export function windowLayers(n: WindowNode, name: string, inShape: number[], init: Init) {
-  const k = n.op === "conv" ? n.kernel : n.pool;
+  const k = n.op === "conv" ? effectiveKernel(n.kernel, n.dilation ?? 1) : n.pool;
   const same = padsEqual(n.pad, samePads(inShape[0]!, inShape[1]!, k, n.stride));
   const zero = isZeroPads(n.pad);
   const mode: "valid" | "same" = zero ? "valid" : same ? "same" : "valid";
   const explicit = !zero && !same;
   const make = (padding: "valid" | "same"): tfl.layers.Layer => {
+    // tfjs-layers' Conv2D trains through fused.conv2d, whose gradient refuses dilation: grouped
+    // and dilated convolutions use resnetc's layer (plain tf.conv2d, registered gradients).
+    if (n.op === "conv" && ((n.groups ?? 1) > 1 || (n.dilation ?? 1) > 1))
+      return new GroupedConv2D({
+        name,
+        filters: n.filters,
+        kernelSize: n.kernel,
+        strides: n.stride,
+        padding,
+        dilationRate: n.dilation ?? 1,
+        groups: n.groups ?? 1,
+        useBias: n.bias,
+        kernelInitializer: init(),
+      });
     if (n.op === "conv")
       return tfl.layers.conv2d({
+        dilationRate: n.dilation ?? 1,
         name,
         filters: n.filters,
         kernelSize: n.kernel,

@@ -6,7 +6,7 @@ import { SPEC, check, diagnose, expectClean, src } from "./helpers.js";
 
 const SHORTCUTS =
   "shortcut is A (identity + zero padding), B (projection where the shape changes), " +
-  "C (projection everywhere), identity, or none (a plain network)";
+  "C (projection everywhere), D (average pool + projection where the shape changes), identity, or none (a plain network)";
 
 describe("several errors in one file", () => {
   const text = src(
@@ -16,7 +16,7 @@ describe("several errors in one file", () => {
     "}",
     "model m {",
     "  input 32x32x3",
-    "  shortcut D",
+    "  shortcut E",
     "  stem conv1 {",
     "    conv 3x3, 16",
     "  }",
@@ -48,7 +48,7 @@ describe("several errors in one file", () => {
         col: 3,
         hint: "did you mean 'relu'?",
       },
-      { code: "RN109", message: "unknown shortcut option 'D'", line: 7, col: 12, hint: SHORTCUTS },
+      { code: "RN109", message: "unknown shortcut option 'E'", line: 7, col: 12, hint: SHORTCUTS },
       {
         code: "RN101",
         message: "unknown block type 'basik'",
@@ -79,7 +79,7 @@ describe("several errors in one file", () => {
       text
         .replace("strid stride", "stride stride")
         .replace("rleu", "relu")
-        .replace("shortcut D", "shortcut B")
+        .replace("shortcut E", "shortcut B")
         .replace("basik", "basic")
         .replace("fc classes", "fc 10")
         .replace("batch 0", "batch 128")
@@ -240,7 +240,7 @@ describe("the JSON form (--json)", () => {
       src(
         "model m {",
         "  input 32x32x3",
-        "  shortcut D",
+        "  shortcut E",
         "  stage conv2: basic(16) x 1",
         "  head { global avgpool; fc classes }",
         "}",
@@ -250,7 +250,7 @@ describe("the JSON form (--json)", () => {
       {
         code: "RN109",
         severity: "error",
-        message: "unknown shortcut option 'D'",
+        message: "unknown shortcut option 'E'",
         file: "spec.resnet",
         line: 3,
         column: 12,

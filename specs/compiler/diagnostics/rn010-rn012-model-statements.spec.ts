@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { diagnose, expectClean, src } from "./helpers.js";
 
-const STATEMENTS = "a model holds: input, shortcut, stem, variants, stages, stage, head, train";
+const STATEMENTS =
+  "a model holds: input, shortcut, stem, variants, stages, stage, head, train, drop_path";
 
 const good = src(
   "model cifar {",

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { diagnose, expectClean, src } from "./helpers.js";
 
 const BLOCK_TYPES =
-  "block types: basic, bottleneck, bottleneck_v15, preact_basic, preact_bottleneck";
+  "block types: basic, bottleneck, bottleneck_v15, preact_basic, preact_bottleneck, resnext_bottleneck, se_bottleneck, wide_basic";
 
 const good = src(
   "block wide(c, stride = 1, k = 2) {",

@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { diagnose, expectClean } from "./helpers.js";
 
 const CONV =
-  "usage: conv KxK, CHANNELS [, stride S] [, pad same|valid|P] [, bn none] [, relu none] [, bias]";
+  "usage: conv KxK, CHANNELS [, stride S] [, pad same|valid|P] [, groups G] [, dilation D] [, bn none] [, relu none] [, bias]";
 const LAYERS =
-  "layers allowed in a head: conv, bn, relu, maxpool, avgpool, global, fc, softmax, flatten";
+  "layers allowed in a head: conv, bn, relu, maxpool, avgpool, global, fc, softmax, flatten, dropout";
 
 const good = [
   "block wide(c, stride = 1) {",
@@ -63,7 +63,7 @@ describe("RN104 unknown layer", () => {
         message: "unknown layer 'dense'",
         line: 3,
         col: 3,
-        hint: "layers allowed in a block: conv, bn, relu, maxpool, avgpool, post",
+        hint: "layers allowed in a block: conv, bn, relu, maxpool, avgpool, post, se, dropout",
       },
     ]);
     expect(diagnose(withLine(9, "    dense 10"))).toEqual([

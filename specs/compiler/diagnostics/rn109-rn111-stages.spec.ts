@@ -5,7 +5,7 @@ import { diagnose, expectClean } from "./helpers.js";
 
 const SHORTCUTS =
   "shortcut is A (identity + zero padding), B (projection where the shape changes), " +
-  "C (projection everywhere), identity, or none (a plain network)";
+  "C (projection everywhere), D (average pool + projection where the shape changes), identity, or none (a plain network)";
 
 const STAGES = "  stages conv2..conv4 basic x [1, 1, 1] widths [16, 32, 64] strides [1, 2, 2]";
 
@@ -31,8 +31,8 @@ function stage(line: string): string {
 
 describe("RN109 unknown shortcut option", () => {
   it("reports the model's shortcut option", () => {
-    expect(diagnose(good.replace("shortcut B", "shortcut D"))).toEqual([
-      { code: "RN109", message: "unknown shortcut option 'D'", line: 3, col: 12, hint: SHORTCUTS },
+    expect(diagnose(good.replace("shortcut B", "shortcut E"))).toEqual([
+      { code: "RN109", message: "unknown shortcut option 'E'", line: 3, col: 12, hint: SHORTCUTS },
     ]);
   });
 
@@ -163,7 +163,7 @@ describe("RN110 stages range and lists", () => {
     expect(diagnose(stage("  stage conv5: basic(128) x 1, strid 2"))).toEqual([
       {
         code: "RN110",
-        message: "stage takes 'stride S' and 'shortcut X' after the block count",
+        message: "stage takes 'stride S', 'shortcut X' and 'drop_path P' after the block count",
         line: 6,
         col: 32,
         hint: "did you mean 'stride'?",
@@ -172,7 +172,7 @@ describe("RN110 stages range and lists", () => {
     expect(diagnose(stage("  stage conv5: basic(128) x 1, 2"))).toEqual([
       {
         code: "RN110",
-        message: "stage takes 'stride S' and 'shortcut X' after the block count",
+        message: "stage takes 'stride S', 'shortcut X' and 'drop_path P' after the block count",
         line: 6,
         col: 32,
       },
