@@ -124,6 +124,9 @@ function toIr(s: TorchTensorSpec, data: Float32Array): WeightTensor {
 function toTorch(s: TorchTensorSpec, w: WeightTensor): Float32Array {
   if (s.node.op === "conv" && s.slot === "kernel") return hwioToOihw(w.data, w.shape);
   if (s.node.op === "fc" && s.slot === "kernel") return transpose(w.data, w.shape[0]!, w.shape[1]!);
+  // The IR's [in, out] -> SE's 1x1 convs [out, in, 1, 1].
+  if (s.node.op === "se" && (s.slot === "fc1_kernel" || s.slot === "fc2_kernel"))
+    return transpose(w.data, w.shape[0]!, w.shape[1]!);
   return Float32Array.from(w.data);
 }
 

@@ -343,6 +343,9 @@ export function instanceCall(
       if (m.helper) helpers.add(m.helper);
       return m.code;
     });
+    // Option D without a pool (stride 1) keeps timm's positions: downsample.1 is the conv.
+    const stage = g.groups.filter((x) => x.kind === "stage")[b.stage];
+    if (stage?.shortcut === "D" && t.shortcut[0]!.op !== "avgpool") mods.unshift("nn.Identity()");
     args.push(
       `downsample=${mods.length === 1 && t.shortcut[0]!.op === "shortcutA" ? mods[0] : `nn.Sequential(${mods.join(", ")})`}`,
     );

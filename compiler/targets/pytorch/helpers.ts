@@ -54,9 +54,44 @@ const SOURCES: Record<Helper, string> = {
             return y
         ones = F.pad(torch.ones_like(x[:1, :1]), self.pads)
         return y / F.avg_pool2d(ones, self.kernel_size, self.stride)`,
+  SqueezeExcite: `class SqueezeExcite(nn.Module):
+    """Squeeze-and-excitation (Hu et al. 2018) as timm's SEModule: global average pool, 1x1 conv to
+    \`hidden\` with bias, ReLU, 1x1 conv back with bias, sigmoid, channel-wise scale."""
+
+    def __init__(self, channels: int, hidden: int) -> None:
+        super().__init__()
+        self.fc1 = nn.Conv2d(channels, hidden, 1)
+        self.fc2 = nn.Conv2d(hidden, channels, 1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        s = self.fc2(F.relu(self.fc1(x.mean((2, 3), keepdim=True))))
+        return x * torch.sigmoid(s)`,
+  DropPath: `class DropPath(nn.Module):
+    """Stochastic depth (Huang et al. 2016) as resnetc defines it: in training each example's branch
+    is kept whole with probability 1 - rate, else zeroed; in evaluation it is scaled by 1 - rate."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__()
+        self.rate = rate
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training:
+            return x * (1.0 - self.rate)
+        keep = torch.rand(x.shape[0], *([1] * (x.dim() - 1)), device=x.device) >= self.rate
+        return x * keep.to(x.dtype)
+
+    def extra_repr(self) -> str:
+        return f"rate={self.rate}"`,
 };
 
-const ORDER: Helper[] = ["ShortcutA", "PadConv2d", "PadMaxPool2d", "PadAvgPool2d"];
+const ORDER: Helper[] = [
+  "ShortcutA",
+  "PadConv2d",
+  "PadMaxPool2d",
+  "PadAvgPool2d",
+  "SqueezeExcite",
+  "DropPath",
+];
 
 /** The helper classes' sources, in a fixed order. */
 export function helperSources(used: ReadonlySet<Helper>): string[] {

@@ -6,7 +6,8 @@
 import { isZeroPads, type IrNode, type Pads } from "../../ir/types.js";
 
 /** Helper classes a module expression needs (emitted into model.py only when used). */
-export type Helper = "ShortcutA" | "PadConv2d" | "PadMaxPool2d" | "PadAvgPool2d";
+export type Helper =
+  "ShortcutA" | "PadConv2d" | "PadMaxPool2d" | "PadAvgPool2d" | "SqueezeExcite" | "DropPath";
 
 export interface ModuleExpr {
   code: string;
@@ -85,8 +86,9 @@ export function moduleExpr(
     case "dropout":
       return { code: `nn.Dropout(${pyNum(n.rate)})` };
     case "se":
+      return { code: `SqueezeExcite(${cin}, ${n.hidden})`, helper: "SqueezeExcite" };
     case "droppath":
-      throw new Error(`the PyTorch target has no ${n.op} module yet (${n.name})`);
+      return { code: `DropPath(${pyNum(n.rate)})`, helper: "DropPath" };
     case "flatten":
     case "softmax":
     case "input":

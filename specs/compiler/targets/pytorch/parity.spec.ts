@@ -35,6 +35,8 @@ const EXAMPLES = process.env.PARITY_ONLY?.split(",") ?? [
   "examples/imagenet/plain.resnet",
   "examples/imagenet/preact.resnet",
   "examples/imagenet/shortcuts.resnet",
+  // The family at digit size: grouped, dilated, SE, option D, dropout and drop path.
+  "examples/family/digits.resnet",
   // A deep stem, uneven padding, pools of every kind, a pool inside a block, a vector batch norm.
   "specs/compiler/targets/pytorch/fixtures/odd.resnet",
 ];
@@ -47,7 +49,17 @@ const TORCHVISION: Record<string, string> = {
   "resnet_v15 152": "resnet152",
 };
 /** Besides the smallest network of each example, the log-probabilities of these. */
-const ALSO_LOGPROBS = new Set(["resnet 50", "preact_resnet 50", "resnet34_c 34", "odd_deep"]);
+const ALSO_LOGPROBS = new Set([
+  "resnet 50",
+  "preact_resnet 50",
+  "resnet34_c 34",
+  "odd_deep",
+  "resnext_digits",
+  "wide_digits",
+  "se_digits",
+  "resnet_d_digits",
+  "dilated_digits",
+]);
 
 interface Case {
   title: string;
@@ -223,6 +235,8 @@ describe.skipIf(skipWithoutTorch)("model.py against resnetc and torchvision", ()
       return [c.title, worstRelative(c.expected!, got)] as const;
     });
     expect(worst.filter(([, w]) => !(w <= 1e-4))).toEqual([]);
-    expect(checked.length).toBe(EXAMPLES.length + ALSO_LOGPROBS.size);
+    // Every file's smallest network, and the named ones (one digits model is both).
+    expect(checked.length).toBe(EXAMPLES.length + ALSO_LOGPROBS.size - 1);
+    expect(checked.map((c) => c.title)).toContain("examples/family/digits.resnet: se_digits");
   });
 });
