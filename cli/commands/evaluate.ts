@@ -3,7 +3,7 @@
 // Both also take a network straight from a spec and a torchvision state dict (--weights), which
 // then gets torchvision's ImageNet preprocessing, as does a model built or trained with --weights.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { IrGraph } from "../../compiler/ir/types.js";
 import { lower } from "../../compiler/targets/tfjs/lower.js";
@@ -55,7 +55,11 @@ async function loadTrained(o: Output, dir: string, backend: string | undefined):
   return { model, mean: mean?.mean ?? null, classes, preprocess: await readPreprocess(dir) };
 }
 
-/** The spec's network with a torchvision state dict's weights and ImageNet preprocessing. */
+/**
+ * The spec's network with a state dict's weights. A run of the PyTorch target's train.py leaves
+ * its per-pixel mean (mean.json) and classes.json beside the weights: then those are used, as for a
+ * model resnetc trained; otherwise torchvision's ImageNet preprocessing.
+ */
 async function loadImported(
   o: Output,
   graph: IrGraph,
@@ -64,8 +68,17 @@ async function loadImported(
 ): Promise<Network> {
   const bound = bindWeights(o, graph, await readWeights(weightsFile));
   await useBackend(o, backend);
+  const model = lower(bound, { init: "zeros" }); // every weight is bound: nothing to draw
+  const dir = dirname(weightsFile);
+  const own = await readMean(dir);
+  if (own !== null && own.shape.join("x") === graph.input.join("x")) {
+    o.err(`preprocessing: the per-pixel mean beside the weights (${join(dir, "mean.json")})`);
+    const cf = join(dir, "classes.json");
+    const classes = existsSync(cf) ? (JSON.parse(readFileSync(cf, "utf8")) as string[]) : null;
+    return { model, mean: own.mean, classes, preprocess: null };
+  }
   return {
-    model: lower(bound, { init: "zeros" }), // every weight is bound: no initialisation to draw
+    model,
     mean: perPixel(IMAGENET_MEAN, graph.input),
     classes: null,
     preprocess: IMAGENET_PREPROCESS,

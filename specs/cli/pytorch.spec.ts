@@ -241,6 +241,10 @@ describe.skipIf(skipWithoutTorch)("the generated project under PyTorch", () => {
     expect(back.stderr).not.toContain("error:");
     expect(back.code).toBe(0);
     expect(back.stdout).toContain("mnist test (1000 examples): top-1 error");
+    // With the run's own per-pixel mean (beside the weights), resnetc's test error is train.py's.
+    expect(back.stderr).toContain("preprocessing: the per-pixel mean beside the weights");
+    const ours = Number(/top-1 error ([\d.]+)%/.exec(back.stdout)?.[1]) / 100;
+    expect(Math.abs(ours - m.testTop1Error!)).toBeLessThanOrEqual(0.003);
 
     const plot = resnetc(["plot", run, "-o", join(dir, "chart.svg")]);
     expect(plot.code).toBe(0);
