@@ -47,11 +47,19 @@ describe("completion by context", () => {
   });
 
   it("offers shortcut options, data sources, block types after a stage range, and parents", () => {
-    expect(complete("model m {\n  shortcut |\n}")).toEqual(["A", "B", "C", "identity", "none"]);
+    expect(complete("model m {\n  shortcut |\n}")).toEqual([
+      "A",
+      "B",
+      "C",
+      "D",
+      "identity",
+      "none",
+    ]);
     expect(complete("model m {\n  stages conv2..conv4 widths [1, 2, 3] shortcuts [A, |")).toEqual([
       "A",
       "B",
       "C",
+      "D",
       "identity",
       "none",
     ]);
@@ -78,6 +86,7 @@ describe("completion by context", () => {
       "fc",
       "softmax",
       "flatten",
+      "dropout",
     ]);
     expect(complete("block b(c) {\n  |")).toEqual([
       "conv",
@@ -86,6 +95,8 @@ describe("completion by context", () => {
       "maxpool",
       "avgpool",
       "post",
+      "se",
+      "dropout",
     ]);
     expect(complete("block b(c) {\n  conv 3x3, c, |")).toEqual([
       "stride",
@@ -93,6 +104,8 @@ describe("completion by context", () => {
       "bn",
       "relu",
       "bias",
+      "groups",
+      "dilation",
     ]);
     expect(complete("block b(c) {\n  conv 3x3, c, pad |")).toEqual(["same", "valid"]);
     expect(complete("model m {\n  head {\n    global |")).toEqual(["avgpool", "maxpool"]);

@@ -91,7 +91,7 @@ describe("resnetc lsp over stdio", () => {
     const broken = read("examples/cifar/resnet.resnet")
       .replace("basic x [n, n, n]", "basik x [n, n, n]")
       .replace("widths [16, 32, 64]", "widths [16, 32, 64.5]")
-      .replace("shortcut A", "shortcut D");
+      .replace("shortcut A", "shortcut E");
     const uri = pathToFileURL(resolve(ROOT, "tmp-lsp/broken.resnet")).href;
     const from = c.published.length;
     await c.open(uri, broken);
@@ -189,7 +189,16 @@ describe("resnetc lsp over stdio", () => {
       position: pos(3, 13),
     });
     expect(items.map((i) => i.label).sort()).toEqual(
-      ["basic", "bottleneck", "bottleneck_v15", "preact_basic", "preact_bottleneck"].sort(),
+      [
+        "basic",
+        "bottleneck",
+        "bottleneck_v15",
+        "preact_basic",
+        "preact_bottleneck",
+        "resnext_bottleneck",
+        "se_bottleneck",
+        "wide_basic",
+      ].sort(),
     );
     expect(items.find((i) => i.label === "bottleneck_v15")?.detail).toBe(
       "block bottleneck_v15(c, stride = 1, expansion = 4)",
