@@ -12,6 +12,19 @@ import { summaryText } from "../../cli/commands/summary.js";
 import { tableText } from "../../cli/commands/table.js";
 import { modelFiles } from "../../cli/model-files.js";
 import { setFiles } from "./shims/fs.js";
+import { LAYERS } from "../../compiler/layers.js";
+import { MODEL_STATEMENTS } from "../../compiler/model-statements.js";
+import { parseSource } from "../../grammar/parse.js";
+import PRELUDE from "../../grammar/prelude.resnet";
+
+/** The words the editor colours: keywords, and layer kinds with the prelude's block types. */
+export function languageWords(): { keywords: string[]; layers: string[] } {
+  const prelude = parseSource("prelude.resnet", PRELUDE).ast.blocks.map((b) => b.name);
+  return {
+    keywords: ["model", "block", "use", "extends", ...MODEL_STATEMENTS],
+    layers: [...Object.keys(LAYERS), ...prelude],
+  };
+}
 
 export type { TrainRecipe };
 

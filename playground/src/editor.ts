@@ -3,38 +3,12 @@ import { StreamLanguage, type StringStream } from "@codemirror/language";
 import { linter, lintGutter, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
 import type { Extension } from "@codemirror/state";
 import { EditorView, basicSetup } from "codemirror";
-import type { PageDiagnostic } from "./compiler.js";
+import { languageWords, type PageDiagnostic } from "./compiler.js";
 
-const KEYWORDS = new Set([
-  "model",
-  "block",
-  "use",
-  "extends",
-  "input",
-  "shortcut",
-  "stem",
-  "variants",
-  "stages",
-  "stage",
-  "head",
-  "train",
-]);
-const LAYERS = new Set([
-  "conv",
-  "bn",
-  "relu",
-  "maxpool",
-  "avgpool",
-  "global",
-  "fc",
-  "softmax",
-  "flatten",
-  "basic",
-  "bottleneck",
-  "bottleneck_v15",
-  "preact_basic",
-  "preact_bottleneck",
-]);
+// The words to colour come from the compiler (statements, layers, the prelude's block types).
+const WORDS = languageWords();
+const KEYWORDS = new Set(WORDS.keywords);
+const LAYERS = new Set(WORDS.layers);
 
 /** .resnet tokens for colouring (the real lexer is Chevrotain's; this only paints). */
 const resnetLanguage = StreamLanguage.define<null>({
