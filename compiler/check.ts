@@ -10,7 +10,7 @@ import { loadProgram, type LoadOptions, type Program } from "./program.js";
 import { runRules } from "./rules/index.js";
 import { analyze } from "./ir/analysis.js";
 import { LIMIT_HINT, LIMITS } from "./limits.js";
-import { runPasses, TRAINING_PASSES } from "./passes/index.js";
+import { runPasses } from "./passes/index.js";
 import { inferShapes } from "./passes/infer-shapes.js";
 import type { TrainRecipe } from "./recipe.js";
 
@@ -99,7 +99,8 @@ export function checkProgram(
         instances.push(inst);
         const g = inferShapes(inst, out);
         if (!g || !withinParamLimit(g, inst, out)) continue;
-        const done = runPasses(g, TRAINING_PASSES, { verify: opts.verify });
+        // The graph every target builds from; the executor's passes run where it is built.
+        const done = runPasses(g, [], { verify: opts.verify });
         graphs.push(done);
         recipes.set(done, inst.recipe);
       }

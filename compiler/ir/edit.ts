@@ -36,7 +36,11 @@ export function removeNodes(g: IrGraph, remove: Set<number>): IrGraph {
     if (v === undefined) throw new Error(`internal: node ${id} is removed but still used`);
     return v;
   };
-  const gone = new Set(g.nodes.filter((n) => remove.has(n.id)).map((n) => n.name));
+  // A node a pass rebuilt elsewhere under the same name keeps its weights.
+  const kept = new Set(keep.map((n) => n.name));
+  const gone = new Set(
+    g.nodes.filter((n) => remove.has(n.id) && !kept.has(n.name)).map((n) => n.name),
+  );
   const weights = new Map(
     [...g.weights].filter(([k]) => !gone.has(k.slice(0, k.lastIndexOf(".")))),
   );

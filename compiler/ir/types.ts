@@ -20,9 +20,24 @@ export interface Pads {
   right: number;
 }
 
+/**
+ * What a fusion pass folded into a conv or a batch norm (passes/fuse-epilogues.ts,
+ * passes/fuse-batchnorm-act.ts): out = relu?(op(x) + residual?), the residual being the node's
+ * second input. Absent in the graphs shape inference builds; only the tfjs executor runs them.
+ */
+export interface Epilogue {
+  residual?: boolean;
+  relu?: boolean;
+}
+
+/** Whether a node carries a fused epilogue (targets that build layers refuse those). */
+export function hasEpilogue(n: IrOp): boolean {
+  return (n.op === "conv" || n.op === "bn") && (n.residual === true || n.relu === true);
+}
+
 export type IrOp =
   | { op: "input" }
-  | {
+  | ({
       op: "conv";
       kernel: [number, number];
       filters: number;
@@ -33,8 +48,8 @@ export type IrOp =
       groups?: number;
       /** Atrous convolution (absent: 1): taps `dilation` apart, a window of (K-1)*D+1. */
       dilation?: number;
-    }
-  | { op: "bn"; epsilon: number; momentum: number }
+    } & Epilogue)
+  | ({ op: "bn"; epsilon: number; momentum: number } & Epilogue)
   | { op: "relu" }
   /** Padded cells never win the max (PyTorch's MaxPool2d, TF's `same`). */
   | { op: "maxpool"; pool: [number, number]; stride: number; pad: Pads }

@@ -33,8 +33,8 @@ export function verify(g: IrGraph): string[] {
     if (!n.name) say("has no name");
     if (names.has(n.name)) say("name is not unique");
     names.add(n.name);
-    if (n.inputs.length !== ARITY[n.op])
-      say(`${n.op} takes ${ARITY[n.op]} inputs, has ${n.inputs.length}`);
+    const arity = ARITY[n.op] + ((n.op === "conv" || n.op === "bn") && n.residual ? 1 : 0);
+    if (n.inputs.length !== arity) say(`${n.op} takes ${arity} inputs, has ${n.inputs.length}`);
     if (n.inputs.some((x) => !Number.isInteger(x) || x < 0 || x >= i)) {
       say(`inputs ${n.inputs.join(", ")} must be earlier nodes`);
       return;
@@ -57,6 +57,16 @@ export function assertValid(g: IrGraph, after = "building"): void {
 }
 
 function expectedShape(g: IrGraph, n: IrNode): Shape | string | null {
+  const own = ownShape(g, n);
+  if ((n.op !== "conv" && n.op !== "bn") || !n.residual || typeof own !== "object" || !own)
+    return own;
+  const r = g.nodes[n.inputs[1]!]!.shape;
+  return shapeText(r) === shapeText(own)
+    ? own
+    : `adds a ${shapeText(r)} residual to ${shapeText(own)}`;
+}
+
+function ownShape(g: IrGraph, n: IrNode): Shape | string | null {
   const x = n.inputs.length ? g.nodes[n.inputs[0]!]!.shape : null;
   if (!x) return n.op === "input" ? (g.input as Shape) : null;
   const map = x.length === 3;

@@ -4,6 +4,8 @@
 import { assertValid } from "../ir/verify.js";
 import type { IrGraph } from "../ir/types.js";
 import { foldBatchNorm } from "./fold-batchnorm.js";
+import { fuseBatchNormAct } from "./fuse-batchnorm-act.js";
+import { fuseConvEpilogue } from "./fuse-conv-epilogue.js";
 
 export interface Pass {
   name: string;
@@ -13,11 +15,14 @@ export interface Pass {
   run(g: IrGraph): IrGraph;
 }
 
-/** Passes for a graph that will be trained: none rewrite it today (training needs every BN). */
-export const TRAINING_PASSES: Pass[] = [];
+/**
+ * Passes for the graph the tfjs executor trains (the layers model, which saves and loads, is built
+ * from the unfused graph and shares its variables).
+ */
+export const TRAINING_PASSES: Pass[] = [fuseBatchNormAct];
 
 /** Passes for a graph that only runs inference with bound weights. */
-export const INFERENCE_PASSES: Pass[] = [foldBatchNorm];
+export const INFERENCE_PASSES: Pass[] = [foldBatchNorm, fuseConvEpilogue];
 
 export interface RunOptions {
   /** Run the IR verifier after every pass (on in the specs; cheap enough to leave on). */

@@ -1,7 +1,7 @@
 // The PyTorch target: IR + training recipe -> the text files of a small Python project (model.py,
 // train.py, README.md). The weights (weights.safetensors) are written by the caller, which owns I/O.
 import { analyze } from "../../ir/analysis.js";
-import type { IrGraph } from "../../ir/types.js";
+import { hasEpilogue, type IrGraph } from "../../ir/types.js";
 import type { TrainRecipe } from "../../recipe.js";
 import { modelPy } from "./model-py.js";
 import { pythonFile } from "./python-files.js";
@@ -23,6 +23,11 @@ export function pytorchFiles(
   recipe: TrainRecipe,
   opts: PytorchOptions,
 ): Map<string, string> {
+  const fused = g.nodes.find(hasEpilogue);
+  if (fused)
+    throw new Error(
+      `internal: ${fused.name} has a fused epilogue; the PyTorch target takes unfused graphs`,
+    );
   const params = analyze(g).params;
   return new Map([
     ["model.py", modelPy(g, { specPath: opts.specPath, params })],

@@ -4,7 +4,7 @@
 // the loss from it). Weights bound to the IR are loaded; the rest get He initialisation.
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { WEIGHT_SLOTS, weightKey, type IrGraph, type IrNode } from "../../ir/types.js";
+import { hasEpilogue, WEIGHT_SLOTS, weightKey, type IrGraph, type IrNode } from "../../ir/types.js";
 import { windowLayers } from "./windows.js";
 
 export const LOGITS_LAYER = "logits";
@@ -33,6 +33,10 @@ export function lower(g: IrGraph, opts: LowerOptions = {}): tfl.LayersModel {
       out[n.id] = input;
       continue;
     }
+    if (hasEpilogue(n))
+      throw new Error(
+        `internal: ${n.name} has a fused epilogue; layers are built from unfused graphs`,
+      );
     const xs = n.inputs.map((i) => out[i]!);
     const name = layerName(g, n);
     out[n.id] =
