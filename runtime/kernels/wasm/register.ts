@@ -22,6 +22,9 @@
 //   FusedBatchNorm        replaced  per-channel factor computed once, then one SIMD pass
 //                                   (these seven: channel_ops.ts, over our wasm module simd_module.ts)
 //   Identity, Cast        replaced  the originals copy; same-dtype outputs share the input's data
+//   ResnetcBatchNormAct,  added     resnetc's fused batch norm (+ residual) (+ ReLU) in training
+//   ResnetcBatchNormActGrad         and its gradient (batchnorm_act.ts, over bn_module.ts), with
+//                                   the gradient registered on every backend
 //   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
 //
 // plus the StridedSlice gradient, missing from tfjs-core for every backend, and Sum's and Mean's
@@ -35,6 +38,11 @@ import * as tf from "@tensorflow/tfjs-core";
 // way round, which would happen if the package were imported after this module ran).
 import "@tensorflow/tfjs-backend-wasm";
 import { registerTrainingGradients } from "../gradients.js";
+import {
+  makeBatchNormActConfig,
+  makeBatchNormActGradConfig,
+  registerBatchNormActGradient,
+} from "./batchnorm_act.js";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
 import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
 import {
@@ -85,6 +93,7 @@ let changes: WasmKernelChange[] | null = null;
  */
 export function registerWasmTrainingKernels(): WasmKernelChange[] {
   registerTrainingGradients();
+  registerBatchNormActGradient();
   const done: WasmKernelChange[] = [];
 
   // In the order `resnetc doctor` lists them.
@@ -179,6 +188,18 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
       makeCastConfig,
       "replaced",
       "same dtype: the output shares the input's data instead of a copy",
+    ],
+    [
+      "ResnetcBatchNormAct",
+      makeBatchNormActConfig,
+      "added",
+      "resnetc's fused batch norm (+ residual) (+ ReLU): two SIMD passes (JS if C % 4)",
+    ],
+    [
+      "ResnetcBatchNormActGrad",
+      makeBatchNormActGradConfig,
+      "added",
+      "its gradient: two SIMD passes, dx and dresidual in one (JS if C % 4)",
     ],
   ];
   for (const [name, make, action, why] of ours) {

@@ -63,6 +63,10 @@ export const F32X4_ADD = 0xe4;
 export const F32X4_SUB = 0xe5;
 export const F32X4_MUL = 0xe6;
 export const F32X4_DIV = 0xe7;
+// Batch norm + ReLU's loops (bn_loops.ts): the ReLU and its gradient's mask.
+export const F32X4_GT = 0x44;
+export const V128_AND = 0x4e;
+export const F32X4_MAX = 0xe9;
 /** A block type: the block leaves nothing on the stack. */
 const EMPTY_BLOCK = 0x40;
 
@@ -100,6 +104,9 @@ export const SIMD_OPCODE_NAMES: Record<number, string> = {
   [F32X4_SUB]: "f32x4.sub",
   [F32X4_MUL]: "f32x4.mul",
   [F32X4_DIV]: "f32x4.div",
+  [F32X4_GT]: "f32x4.gt",
+  [V128_AND]: "v128.and",
+  [F32X4_MAX]: "f32x4.max",
 };
 
 /** Emits one function body; locals are numbered after the parameters. */
