@@ -31,6 +31,17 @@ export function batchNormAct(
   options: BatchNormActOptions,
 ): BatchNormActResult {
   if (backendHas(BATCH_NORM_ACT_KERNEL)) return fused(x, gamma, beta, residual, options);
+  return batchNormActStock(x, gamma, beta, residual, options);
+}
+
+/** batchNormAct in stock tfjs ops (moments, batchNorm, add, relu), on any backend. */
+export function batchNormActStock(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  residual: tf.Tensor | null,
+  options: BatchNormActOptions,
+): BatchNormActResult {
   return tf.tidy(() => {
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const { mean, variance } = tf.moments(x, axes);
