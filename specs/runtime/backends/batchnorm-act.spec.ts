@@ -131,6 +131,38 @@ describe("wasm ResnetcBatchNormAct and its gradient match the cpu composite", ()
   }
 });
 
+describe("tf.variableGrads through the fused kernel", () => {
+  it("gives gamma's and beta's gradients as on cpu (x a constant, two layers deep)", async () => {
+    const shape = [4, 6, 6, 16];
+    const f = () => {
+      const gamma = tf.variable(tf.tensor1d(randomValues(16, 2).map((v) => 1 + 0.5 * v)));
+      const beta = tf.variable(tf.tensor1d(randomValues(16, 3, 0.5)));
+      const x = tf.tensor(randomValues(size(shape), 1), shape);
+      const w = tf.tensor(randomValues(size(shape), 5), shape);
+      const opts = { epsilon: EPS, relu: true };
+      const { value, grads } = tf.variableGrads(() => {
+        // The second layer takes the first's output as its residual.
+        const h = batchNormAct(x, gamma, beta, null, opts).y;
+        const y = batchNormAct(tf.mul(h, w), gamma, beta, h, opts).y;
+        return tf.sum(tf.mul(y, w)) as tf.Scalar;
+      });
+      const out = {
+        loss: [value.dataSync()[0]],
+        dgamma: Array.from(grads[gamma.name].dataSync()),
+        dbeta: Array.from(grads[beta.name].dataSync()),
+      };
+      tf.dispose([gamma, beta, x, w, value, ...Object.values(grads)]);
+      return out;
+    };
+    const { cpu, wasm, routes } = await onCpuAndWasm(f);
+    expect(routesOf(routes, BATCH_NORM_ACT_KERNEL)).toEqual({ simd: 2 });
+    expect(routesOf(routes, BATCH_NORM_ACT_GRAD_KERNEL)).toEqual({ simd: 2 });
+    for (const k of Object.keys(cpu) as (keyof typeof cpu)[]) {
+      expectClose(wasm[k], cpu[k], k, 1e-3, 1e-4);
+    }
+  });
+});
+
 /** Float64 mean and biased variance per channel of a [rows, C] array. */
 function float64Moments(x: Float32Array, C: number): { mean: number[]; variance: number[] } {
   const rows = x.length / C;
