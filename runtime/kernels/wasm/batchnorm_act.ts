@@ -119,6 +119,11 @@ function forwardKernel(args: KernelArgs): tf.TensorInfo[] {
   const attrs = args.attrs as unknown as BatchNormActAttrs;
   const { x, gamma, beta, residual } = inputs;
   const C = channels(BATCH_NORM_ACT_KERNEL, x, [gamma, beta]);
+  if (attrs.hasResidual !== (residual != null)) {
+    throw new Error(
+      `${BATCH_NORM_ACT_KERNEL}: hasResidual is ${attrs.hasResidual} but residual is ${residual == null ? "absent" : "given"}`,
+    );
+  }
   if (residual != null && !tf.util.arraysEqual(residual.shape, x.shape)) {
     throw new Error(
       `${BATCH_NORM_ACT_KERNEL}: residual [${residual.shape}] is not x's [${x.shape}]`,

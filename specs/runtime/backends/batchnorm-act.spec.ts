@@ -12,7 +12,11 @@ import {
   BATCH_NORM_ACT_GRAD_KERNEL,
   BATCH_NORM_ACT_KERNEL,
 } from "../../../compiler/targets/tfjs/fused-kernels.js";
-import { assembleBnModule, bnLoops } from "../../../runtime/kernels/wasm/bn_module.js";
+import {
+  assembleBnModule,
+  bnLoops,
+  bnModuleFailure,
+} from "../../../runtime/kernels/wasm/bn_module.js";
 import type { RouteCounts } from "../../../runtime/kernels/wasm/route_trace.js";
 import type { WasmModuleLike } from "../../../runtime/kernels/wasm/wasm_heap.js";
 import {
@@ -104,6 +108,7 @@ describe("resnetc's batch norm module", () => {
     expect(api.validate(bytes)).toBe(true);
     const wasm = tf.findBackend("wasm") as unknown as { wasm: WasmModuleLike };
     expect(bnLoops(wasm.wasm)).not.toBeNull();
+    expect(bnModuleFailure()).toBeNull();
     expect(tf.getKernel(BATCH_NORM_ACT_KERNEL, "wasm")).toBeDefined();
     expect(tf.getKernel(BATCH_NORM_ACT_GRAD_KERNEL, "wasm")).toBeDefined();
     expect(tf.getGradient(BATCH_NORM_ACT_KERNEL)).toBeDefined();
