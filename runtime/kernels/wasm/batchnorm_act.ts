@@ -72,10 +72,16 @@ function foldBlocks(b: WasmBackendLike, t: tf.TensorInfo, C: number): [Float64Ar
   return [first, second];
 }
 
-/** A [rows.length, C] float32 matrix on the heap (the loops' per-channel parameters). */
+/**
+ * Per-channel parameter rows on the heap as the loops read them: for each group of 4 channels,
+ * the group's 4 values of each row in turn (C % 4 == 0).
+ */
 function paramRows(b: WasmBackendLike, rows: ArrayLike<number>[], C: number): tf.TensorInfo {
   const values = new Float32Array(rows.length * C);
-  rows.forEach((r, i) => values.set(Array.from(r), i * C));
+  let at = 0;
+  for (let j = 0; j < C; j += 4) {
+    for (const r of rows) for (let t = 0; t < 4; t++) values[at++] = r[j + t];
+  }
   return output(b, [rows.length, C], values);
 }
 

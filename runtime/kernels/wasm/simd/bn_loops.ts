@@ -20,6 +20,7 @@ import {
   I32,
   I32_ADD,
   I32_AND,
+  I32_EQ,
   I32_GT_U,
   I32_MUL,
   SELECT,
@@ -163,9 +164,47 @@ function maskedDy(b: Body, dyAt: number, yAt: number, k: number, zero: number, r
 }
 
 /**
+ * Walks the rows of [rows, rowBytes/4] matrices with pointers `ptrs` (locals set to the matrices'
+ * starts by the caller; the first one leads), 4 v128s a step when a row is a whole number of 64
+ * bytes, else 1, and a pointer `pp` into per-column parameters, paramBytes per v128 of a row,
+ * from `params` again at every row's start: body(u, pp) for the u-th v128 of a step.
+ */
+function streamRows(
+  b: Body,
+  rows: number,
+  rowBytes: number,
+  ptrs: number[],
+  params: number,
+  paramBytes: number,
+  body: (u: number, pp: number) => void,
+): void {
+  const lead = ptrs[0];
+  const end = b.local(I32);
+  const rowEnd = b.local(I32);
+  const pp = b.local(I32);
+  b.get(rows).get(rowBytes).op(I32_MUL).get(lead).op(I32_ADD).set(end);
+  const loop = (U: number) => {
+    b.whileLess(lead, end, () => {
+      b.get(lead).get(rowBytes).op(I32_ADD).set(rowEnd);
+      b.get(params).set(pp);
+      b.whileLess(lead, rowEnd, () => {
+        for (let u = 0; u < U; u++) body(u, pp);
+        for (const p of ptrs) b.addTo(p, 16 * U);
+        b.addTo(pp, paramBytes * U);
+      });
+    });
+  };
+  b.get(rowBytes).i32(63).op(I32_AND).i32(0).op(I32_EQ);
+  b.ifElse(
+    () => loop(4),
+    () => loop(1),
+  );
+}
+
+/**
  * bnApply(x, rows, rowBytes, params, out[, residual]): out[r, c] = (x[r, c] - m[c]) * k[c] +
- * beta[c] (+ residual[r, c]) (then max(0, .) with relu), with m, k, beta the three rows of the
- * [3, C] float32 matrix at params.
+ * beta[c] (+ residual[r, c]) (then max(0, .) with relu). params: per group of 4 channels, their
+ * m, k and beta (3 v128s, 48 bytes).
  */
 export function bnApply(name: string, residual: boolean, relu: boolean): FuncDef {
   return {
@@ -173,31 +212,29 @@ export function bnApply(name: string, residual: boolean, relu: boolean): FuncDef
     params: residual ? 6 : 5,
     build: (b) => {
       const [x, rows, rowBytes, params, out, res] = [0, 1, 2, 3, 4, 5];
-      const end = b.local(I32);
-      const r = b.local(I32);
-      const j = b.local(I32);
-      const o = b.local(I32);
-      const pj = b.local(I32);
       const zero = b.local(V128);
       b.v128Zero().set(zero);
-      b.get(rows).get(rowBytes).op(I32_MUL).set(end);
-      b.i32(0).set(r);
-      b.whileLess(r, end, () => {
-        b.i32(0).set(j);
-        b.whileLess(j, rowBytes, () => {
-          b.get(r).get(j).op(I32_ADD).set(o);
-          addr(b, params, j, pj);
-          b.get(out).get(o).op(I32_ADD); // the store's address
-          b.get(x).get(o).op(I32_ADD).load();
-          b.get(pj).load().simd(F32X4_SUB);
-          b.get(pj).get(rowBytes).op(I32_ADD).load().simd(F32X4_MUL);
-          b.get(pj).get(rowBytes).op(I32_ADD).get(rowBytes).op(I32_ADD).load().simd(F32X4_ADD);
-          if (residual) b.get(res).get(o).op(I32_ADD).load().simd(F32X4_ADD);
-          if (relu) b.get(zero).simd(F32X4_MAX);
-          b.store();
-          b.addTo(j, 16);
-        });
-        b.addTo(r, rowBytes, true);
+      const ptrs = residual ? [x, out, res] : [x, out];
+      streamRows(b, rows, rowBytes, ptrs, params, 48, (u, pp) => {
+        const at = 48 * u;
+        b.get(out); // the store's address
+        b.get(x)
+          .load(16 * u)
+          .get(pp)
+          .load(at)
+          .simd(F32X4_SUB);
+        b.get(pp)
+          .load(at + 16)
+          .simd(F32X4_MUL);
+        b.get(pp)
+          .load(at + 32)
+          .simd(F32X4_ADD);
+        if (residual)
+          b.get(res)
+            .load(16 * u)
+            .simd(F32X4_ADD);
+        if (relu) b.get(zero).simd(F32X4_MAX);
+        b.store(16 * u);
       });
     },
   };
@@ -272,8 +309,9 @@ export function bnGradSums(name: string, relu: boolean): FuncDef {
 
 /**
  * bnGradDx(dy, x, y, rows, rowBytes, params, dx[, dres]): dx[r, c] = k[c] * g - (kb[c] +
- * kc[c] * (x[r, c] - m[c])) with m, k, kb, kc the four rows of the [4, C] float32 matrix at
- * params, g = dy masked by y > 0 when relu; dres[r, c] = g when residual.
+ * kc[c] * (x[r, c] - m[c])), g = dy masked by y > 0 when relu (y is not read otherwise);
+ * dres[r, c] = g when residual. params: per group of 4 channels, their m, k, kb and kc (4 v128s,
+ * 64 bytes).
  */
 export function bnGradDx(name: string, residual: boolean, relu: boolean): FuncDef {
   return {
@@ -281,46 +319,32 @@ export function bnGradDx(name: string, residual: boolean, relu: boolean): FuncDe
     params: residual ? 8 : 7,
     build: (b) => {
       const [dy, x, y, rows, rowBytes, params, dx, dres] = [0, 1, 2, 3, 4, 5, 6, 7];
-      const end = b.local(I32);
-      const r = b.local(I32);
-      const j = b.local(I32);
-      const o = b.local(I32);
-      const pj = b.local(I32);
-      const dq = b.local(I32);
-      const yq = b.local(I32);
       const g = b.local(V128);
       const zero = b.local(V128);
-      // The address of params' row i at column j.
-      const param = (i: number) => {
-        b.get(pj);
-        for (let n = 0; n < i; n++) b.get(rowBytes).op(I32_ADD);
-        b.load();
-      };
       b.v128Zero().set(zero);
-      b.get(rows).get(rowBytes).op(I32_MUL).set(end);
-      b.i32(0).set(r);
-      b.whileLess(r, end, () => {
-        b.i32(0).set(j);
-        b.whileLess(j, rowBytes, () => {
-          b.get(r).get(j).op(I32_ADD).set(o);
-          addr(b, params, j, pj);
-          addr(b, dy, o, dq);
-          if (relu) addr(b, y, o, yq);
-          maskedDy(b, dq, yq, 0, zero, relu);
-          b.set(g);
-          if (residual) b.get(dres).get(o).op(I32_ADD).get(g).store();
-          b.get(dx).get(o).op(I32_ADD); // the store's address
-          param(1);
-          b.get(g).simd(F32X4_MUL); // k * g
-          param(2); // kb
-          param(3);
-          b.get(x).get(o).op(I32_ADD).load();
-          param(0);
-          b.simd(F32X4_SUB).simd(F32X4_MUL).simd(F32X4_ADD); // kb + kc * (x - m)
-          b.simd(F32X4_SUB).store();
-          b.addTo(j, 16);
-        });
-        b.addTo(r, rowBytes, true);
+      const ptrs = [dx, dy, x, ...(relu ? [y] : []), ...(residual ? [dres] : [])];
+      streamRows(b, rows, rowBytes, ptrs, params, 64, (u, pp) => {
+        const at = 64 * u;
+        maskedDy(b, dy, y, u, zero, relu);
+        b.set(g);
+        if (residual)
+          b.get(dres)
+            .get(g)
+            .store(16 * u);
+        b.get(dx); // the store's address
+        b.get(pp)
+          .load(at + 16)
+          .get(g)
+          .simd(F32X4_MUL); // k * g
+        b.get(pp).load(at + 32); // kb
+        b.get(pp).load(at + 48); // kc
+        b.get(x)
+          .load(16 * u)
+          .get(pp)
+          .load(at)
+          .simd(F32X4_SUB); // x - m
+        b.simd(F32X4_MUL).simd(F32X4_ADD).simd(F32X4_SUB);
+        b.store(16 * u);
       });
     },
   };
