@@ -8,7 +8,10 @@ import "@tensorflow/tfjs-backend-cpu";
 // tfjs-core's Node bundle registers no gradients; tfjs-layers' copy of them does.
 import "@tensorflow/tfjs-layers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BATCH_NORM_ACT_KERNEL } from "../../../../compiler/targets/tfjs/fused-kernels.js";
+import {
+  BATCH_NORM_ACT_KERNEL,
+  type BatchNormActAttrs,
+} from "../../../../compiler/targets/tfjs/fused-kernels.js";
 import { batchNormAct } from "../../../../compiler/targets/tfjs/fused-ops/batchnorm.js";
 
 beforeAll(async () => {
@@ -145,4 +148,49 @@ describe("batchNormAct without a fused kernel (cpu composite)", () => {
       });
     }
   }
+});
+
+describe("batchNormAct where the backend has the fused kernel", () => {
+  it("calls it once with the contract's inputs and attributes, and returns its outputs", () => {
+    const calls: { inputs: string[]; attrs: BatchNormActAttrs }[] = [];
+    // A stand-in ResnetcBatchNormAct on cpu: records the call, returns x, gamma and beta's copies.
+    tf.registerKernel({
+      kernelName: BATCH_NORM_ACT_KERNEL,
+      backendName: "cpu",
+      kernelFunc: ({ inputs, attrs, backend }) => {
+        calls.push({
+          inputs: Object.keys(inputs),
+          attrs: { ...attrs } as unknown as BatchNormActAttrs,
+        });
+        const cpu = backend as unknown as {
+          makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo;
+          readSync(id: tf.DataId): Float32Array;
+        };
+        return ["x", "gamma", "beta"].map((k) => {
+          const t = inputs[k]!;
+          return cpu.makeTensorInfo(t.shape, "float32", cpu.readSync(t.dataId).slice());
+        });
+      },
+    });
+    try {
+      const x = tf.tensor(values(N, 1), SHAPE);
+      const gamma = tf.tensor1d(values(C, 2));
+      const beta = tf.tensor1d(values(C, 3));
+      const r1 = batchNormAct(x, gamma, beta, null, { epsilon: 0.5, relu: true });
+      const r2 = batchNormAct(x, gamma, beta, x, { epsilon: 1e-5, relu: false });
+      expect(calls).toEqual([
+        { inputs: ["x", "gamma", "beta"], attrs: { epsilon: 0.5, relu: true, hasResidual: false } },
+        {
+          inputs: ["x", "gamma", "beta", "residual"],
+          attrs: { epsilon: 1e-5, relu: false, hasResidual: true },
+        },
+      ]);
+      expect(Array.from(r1.y.dataSync())).toEqual(Array.from(x.dataSync()));
+      expect(Array.from(r2.mean.dataSync())).toEqual(Array.from(gamma.dataSync()));
+      expect(Array.from(r2.variance.dataSync())).toEqual(Array.from(beta.dataSync()));
+      tf.dispose([x, gamma, beta, r1.y, r1.mean, r1.variance, r2.y, r2.mean, r2.variance]);
+    } finally {
+      tf.unregisterKernel(BATCH_NORM_ACT_KERNEL, "cpu");
+    }
+  });
 });
