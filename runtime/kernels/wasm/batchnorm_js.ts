@@ -39,7 +39,7 @@ export function bnForwardJs(
   for (let i = 0; i < x.length; i++) {
     const c = i % C;
     let v = (x[i] - mean[c]) * k[c] + beta[c] + (residual == null ? 0 : residual[i]);
-    if (relu && !(v > 0) && !Number.isNaN(v)) v = 0;
+    if (relu && !(v > 0)) v = 0; // NaN to 0, as the SIMD route
     y[i] = v;
   }
   return { y, mean, variance };

@@ -16,15 +16,15 @@
 //                                   walks elements one by one from rank 5 up; copies runs
 //   Sum, Mean             replaced  per-channel reductions over leading axes (batch norm's moments)
 //                                   run as SIMD column sums instead of transpose + reduce
+//   ResnetcBatchNormAct,  added     resnetc's fused batch norm (+ residual) (+ ReLU) in training
+//   ResnetcBatchNormActGrad         and its gradient (batchnorm_act.ts, over bn_module.ts), with
+//                                   the gradient registered on every backend
 //   Multiply, Add, Sub,   replaced  [N,H,W,C] op [C] (or op a scalar) broadcasts run as one SIMD
 //   RealDiv                         pass (the originals' broadcasting path is ~2x their same-shape
 //                                   one)
 //   FusedBatchNorm        replaced  per-channel factor computed once, then one SIMD pass
 //                                   (these seven: channel_ops.ts, over our wasm module simd_module.ts)
 //   Identity, Cast        replaced  the originals copy; same-dtype outputs share the input's data
-//   ResnetcBatchNormAct,  added     resnetc's fused batch norm (+ residual) (+ ReLU) in training
-//   ResnetcBatchNormActGrad         and its gradient (batchnorm_act.ts, over bn_module.ts), with
-//                                   the gradient registered on every backend
 //   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
 //
 // plus the StridedSlice gradient, missing from tfjs-core for every backend, and Sum's and Mean's
@@ -38,13 +38,13 @@ import * as tf from "@tensorflow/tfjs-core";
 // way round, which would happen if the package were imported after this module ran).
 import "@tensorflow/tfjs-backend-wasm";
 import { registerTrainingGradients } from "../gradients.js";
+import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
+import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
 import {
   makeBatchNormActConfig,
   makeBatchNormActGradConfig,
   registerBatchNormActGradient,
 } from "./batchnorm_act.js";
-import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
-import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
 import {
   makeAddConfig,
   makeFusedBatchNormConfig,
@@ -93,7 +93,6 @@ let changes: WasmKernelChange[] | null = null;
  */
 export function registerWasmTrainingKernels(): WasmKernelChange[] {
   registerTrainingGradients();
-  registerBatchNormActGradient();
   const done: WasmKernelChange[] = [];
 
   // In the order `resnetc doctor` lists them.
@@ -158,6 +157,18 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
       "over leading axes (per channel): SIMD column sums, no transpose",
     ],
     [
+      "ResnetcBatchNormAct",
+      makeBatchNormActConfig,
+      "added",
+      "resnetc's fused batch norm (+ residual) (+ ReLU): two SIMD passes (JS if C % 4)",
+    ],
+    [
+      "ResnetcBatchNormActGrad",
+      makeBatchNormActGradConfig,
+      "added",
+      "its gradient: two SIMD passes, dx and dresidual in one (JS if C % 4)",
+    ],
+    [
       tf.Multiply,
       makeMultiplyConfig,
       "replaced",
@@ -189,18 +200,6 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
       "replaced",
       "same dtype: the output shares the input's data instead of a copy",
     ],
-    [
-      "ResnetcBatchNormAct",
-      makeBatchNormActConfig,
-      "added",
-      "resnetc's fused batch norm (+ residual) (+ ReLU): two SIMD passes (JS if C % 4)",
-    ],
-    [
-      "ResnetcBatchNormActGrad",
-      makeBatchNormActGradConfig,
-      "added",
-      "its gradient: two SIMD passes, dx and dresidual in one (JS if C % 4)",
-    ],
   ];
   for (const [name, make, action, why] of ours) {
     const current = tf.getKernel(name, "wasm");
@@ -224,6 +223,7 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
       why: "missing in tfjs-backend-wasm; runs on the cpu backend's kernel (copies)",
     });
   }
+  registerBatchNormActGradient(); // the fused batch norm's (batchnorm_act.ts)
   changes = done;
   return done;
 }

@@ -58,15 +58,13 @@ export const V128_LOAD = 0x00;
 export const V128_LOAD32_SPLAT = 0x09;
 export const V128_STORE = 0x0b;
 export const V128_CONST = 0x0c;
+export const F32X4_GT = 0x44; // batch norm's ReLU and its gradient's mask (bn_loops.ts)
+export const V128_AND = 0x4e;
 export const F32X4_NEG = 0xe1;
 export const F32X4_ADD = 0xe4;
 export const F32X4_SUB = 0xe5;
 export const F32X4_MUL = 0xe6;
 export const F32X4_DIV = 0xe7;
-// Batch norm + ReLU's loops (bn_loops.ts): the ReLU and its gradient's mask.
-export const F32X4_GT = 0x44;
-export const V128_AND = 0x4e;
-export const F32X4_MAX = 0xe9;
 /** A block type: the block leaves nothing on the stack. */
 const EMPTY_BLOCK = 0x40;
 
@@ -99,14 +97,13 @@ export const SIMD_OPCODE_NAMES: Record<number, string> = {
   [V128_LOAD32_SPLAT]: "v128.load32_splat",
   [V128_STORE]: "v128.store",
   [V128_CONST]: "v128.const",
+  [F32X4_GT]: "f32x4.gt",
+  [V128_AND]: "v128.and",
   [F32X4_NEG]: "f32x4.neg",
   [F32X4_ADD]: "f32x4.add",
   [F32X4_SUB]: "f32x4.sub",
   [F32X4_MUL]: "f32x4.mul",
   [F32X4_DIV]: "f32x4.div",
-  [F32X4_GT]: "f32x4.gt",
-  [V128_AND]: "v128.and",
-  [F32X4_MAX]: "f32x4.max",
 };
 
 /** Emits one function body; locals are numbered after the parameters. */

@@ -14,7 +14,6 @@
 import {
   F32X4_ADD,
   F32X4_GT,
-  F32X4_MAX,
   F32X4_MUL,
   F32X4_SUB,
   I32,
@@ -203,7 +202,7 @@ function streamRows(
 
 /**
  * bnApply(x, rows, rowBytes, params, out[, residual]): out[r, c] = (x[r, c] - m[c]) * k[c] +
- * beta[c] (+ residual[r, c]) (then max(0, .) with relu). params: per group of 4 channels, their
+ * beta[c] (+ residual[r, c]) (then max(0, .) with relu, NaN to 0). params: per group of 4 channels, their
  * m, k and beta (3 v128s, 48 bytes).
  */
 export function bnApply(name: string, residual: boolean, relu: boolean): FuncDef {
@@ -213,6 +212,7 @@ export function bnApply(name: string, residual: boolean, relu: boolean): FuncDef
     build: (b) => {
       const [x, rows, rowBytes, params, out, res] = [0, 1, 2, 3, 4, 5];
       const zero = b.local(V128);
+      const t = b.local(V128);
       b.v128Zero().set(zero);
       const ptrs = residual ? [x, out, res] : [x, out];
       streamRows(b, rows, rowBytes, ptrs, params, 48, (u, pp) => {
@@ -233,7 +233,10 @@ export function bnApply(name: string, residual: boolean, relu: boolean): FuncDef
           b.get(res)
             .load(16 * u)
             .simd(F32X4_ADD);
-        if (relu) b.get(zero).simd(F32X4_MAX);
+        if (relu) {
+          // v & (v > 0): max(v, 0), with NaN to 0 as in the JS route
+          b.set(t).get(t).get(t).get(zero).simd(F32X4_GT).simd(V128_AND);
+        }
         b.store(16 * u);
       });
     },
