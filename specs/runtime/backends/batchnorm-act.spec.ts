@@ -24,6 +24,7 @@ import {
   expectNothingLeftOnWasm,
   initBackends,
   onCpuAndWasm,
+  onWasm,
   randomValues,
   routesOf,
   size,
@@ -206,6 +207,37 @@ describe("the fused kernels' fallbacks and memory", () => {
     expectRoutes(js.routes, "js");
     for (const k of Object.keys(simd.wasm)) {
       expectClose(js.wasm[k], simd.wasm[k], k, 1e-4, 1e-5);
+    }
+  });
+
+  it("give dresidual as its own tensor, which outlives dy", async () => {
+    for (const shape of [
+      [2, 4, 4, 8],
+      [2, 4, 4, 6],
+    ]) {
+      await onWasm(() => {
+        const C = shape[3];
+        const x = tf.tensor(randomValues(size(shape), 1), shape);
+        const gamma = tf.ones([C]);
+        const beta = tf.zeros([C]) as tf.Tensor1D;
+        const { y, mean, variance } = batchNormAct(x, gamma as tf.Tensor1D, beta, x, {
+          epsilon: EPS,
+          relu: false,
+        });
+        const dy = tf.tensor(randomValues(size(shape), 6), shape);
+        const dyValues = Array.from(dy.dataSync());
+        const attrs = { epsilon: EPS, relu: false, hasResidual: true };
+        const inputs = { dy, x, gamma, y, mean, variance };
+        const outs = tf
+          .engine()
+          .runKernel(BATCH_NORM_ACT_GRAD_KERNEL, inputs, attrs) as tf.Tensor[];
+        expect(outs.length).toBe(4);
+        const ids = [dy, ...outs].map((t) => t.dataId);
+        expect(new Set(ids).size).toBe(5);
+        dy.dispose();
+        expect(Array.from(outs[3].dataSync())).toEqual(dyValues);
+        tf.dispose([x, gamma, beta, y, mean, variance, ...outs]);
+      });
     }
   });
 
