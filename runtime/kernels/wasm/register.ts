@@ -16,6 +16,9 @@
 //                                   walks elements one by one from rank 5 up; copies runs
 //   Sum, Mean             replaced  per-channel reductions over leading axes (batch norm's moments)
 //                                   run as SIMD column sums instead of transpose + reduce
+//   ResnetcBatchNormAct,  added     resnetc's fused batch norm (+ residual) (+ ReLU) in training
+//   ResnetcBatchNormActGrad         and its gradient (batchnorm_act.ts, over bn_module.ts), with
+//                                   the gradient registered on every backend
 //   Multiply, Add, Sub,   replaced  [N,H,W,C] op [C] (or op a scalar) broadcasts run as one SIMD
 //   RealDiv                         pass (the originals' broadcasting path is ~2x their same-shape
 //                                   one)
@@ -37,6 +40,11 @@ import "@tensorflow/tfjs-backend-wasm";
 import { registerTrainingGradients } from "../gradients.js";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
 import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
+import {
+  makeBatchNormActConfig,
+  makeBatchNormActGradConfig,
+  registerBatchNormActGradient,
+} from "./batchnorm_act.js";
 import {
   makeAddConfig,
   makeFusedBatchNormConfig,
@@ -149,6 +157,18 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
       "over leading axes (per channel): SIMD column sums, no transpose",
     ],
     [
+      "ResnetcBatchNormAct",
+      makeBatchNormActConfig,
+      "added",
+      "resnetc's fused batch norm (+ residual) (+ ReLU): two SIMD passes (JS if C % 4)",
+    ],
+    [
+      "ResnetcBatchNormActGrad",
+      makeBatchNormActGradConfig,
+      "added",
+      "its gradient: two SIMD passes, dx and dresidual in one (JS if C % 4)",
+    ],
+    [
       tf.Multiply,
       makeMultiplyConfig,
       "replaced",
@@ -203,6 +223,7 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
       why: "missing in tfjs-backend-wasm; runs on the cpu backend's kernel (copies)",
     });
   }
+  registerBatchNormActGradient(); // the fused batch norm's (batchnorm_act.ts)
   changes = done;
   return done;
 }

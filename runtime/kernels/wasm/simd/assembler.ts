@@ -58,6 +58,8 @@ export const V128_LOAD = 0x00;
 export const V128_LOAD32_SPLAT = 0x09;
 export const V128_STORE = 0x0b;
 export const V128_CONST = 0x0c;
+export const F32X4_GT = 0x44; // batch norm's ReLU and its gradient's mask (bn_loops.ts)
+export const V128_AND = 0x4e;
 export const F32X4_NEG = 0xe1;
 export const F32X4_ADD = 0xe4;
 export const F32X4_SUB = 0xe5;
@@ -95,6 +97,8 @@ export const SIMD_OPCODE_NAMES: Record<number, string> = {
   [V128_LOAD32_SPLAT]: "v128.load32_splat",
   [V128_STORE]: "v128.store",
   [V128_CONST]: "v128.const",
+  [F32X4_GT]: "f32x4.gt",
+  [V128_AND]: "v128.and",
   [F32X4_NEG]: "f32x4.neg",
   [F32X4_ADD]: "f32x4.add",
   [F32X4_SUB]: "f32x4.sub",
