@@ -12,6 +12,7 @@ import { lower } from "../compiler/targets/tfjs/lower.js";
 import { selectBackend } from "../runtime/backends/index.js";
 import { softmaxCrossEntropy } from "../runtime/train/loss.js";
 import { logitsModel, SgdMomentum, autoWorkers, isDecayedWeight } from "../runtime/train/index.js";
+import { layersForward } from "../runtime/train/gradients.js";
 import { parallelStepper } from "../runtime/train/parallel/stepper.js";
 import { handResnet20, handResnet50 } from "./baseline.js";
 
@@ -106,7 +107,7 @@ async function trainRateWorkers(
   }));
   const opt = new SgdMomentum(params, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
   const shape = model.inputs[0].shape.slice(1) as [number, number, number];
-  const stepper = await parallelStepper(model, sub, shape, opt.variables(), {
+  const stepper = await parallelStepper(model, layersForward(sub), shape, opt.variables(), {
     workers,
     backend,
     layerModules: [],

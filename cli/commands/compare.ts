@@ -202,6 +202,7 @@ export async function compareCommand(
     try {
       const res = await train({
         model,
+        graph: g,
         data,
         recipe,
         outDir: runDir,

@@ -6,7 +6,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { IrGraph } from "../../compiler/ir/types.js";
+import { checkFile } from "../../compiler/check.js";
 import { lower } from "../../compiler/targets/tfjs/lower.js";
+import {
+  type Classifier,
+  compiledClassifier,
+  layersClassifier,
+} from "../../runtime/infer/classifier.js";
 import { imagenetClasses } from "../../runtime/io/imagenet.js";
 import { readMean } from "../../runtime/io/mean.js";
 import { loadLayersModel } from "../../runtime/io/model-io.js";
@@ -33,6 +39,8 @@ import { positiveNumber } from "./train.js";
 
 interface Network {
   model: tfl.LayersModel;
+  /** The graph the model was built from (null: a saved model whose spec does not check here). */
+  graph: IrGraph | null;
   mean: Float32Array | null;
   classes: string[] | null;
   preprocess: Preprocess | null;
@@ -52,7 +60,13 @@ async function loadTrained(o: Output, dir: string, backend: string | undefined):
   let classes: string[] | null = null;
   const cf = join(dir, "classes.json");
   if (existsSync(cf)) classes = JSON.parse(readFileSync(cf, "utf8")) as string[];
-  return { model, mean: mean?.mean ?? null, classes, preprocess: await readPreprocess(dir) };
+  return {
+    model,
+    graph: savedGraph(dir),
+    mean: mean?.mean ?? null,
+    classes,
+    preprocess: await readPreprocess(dir),
+  };
 }
 
 /**
@@ -75,10 +89,11 @@ async function loadImported(
     o.err(`preprocessing: the per-pixel mean beside the weights (${join(dir, "mean.json")})`);
     const cf = join(dir, "classes.json");
     const classes = existsSync(cf) ? (JSON.parse(readFileSync(cf, "utf8")) as string[]) : null;
-    return { model, mean: own.mean, classes, preprocess: null };
+    return { model, graph, mean: own.mean, classes, preprocess: null };
   }
   return {
     model,
+    graph,
     mean: perPixel(IMAGENET_MEAN, graph.input),
     classes: null,
     preprocess: IMAGENET_PREPROCESS,
@@ -124,10 +139,11 @@ export async function evalCommand(o: Output, file: string, flags: EvalFlags): Pr
     onWarning: (m) => o.err(`warning: ${m}`),
   });
   const test = preprocess === null ? data.test : dividedSplit(data.test, preprocess.std);
-  const r = await evaluate(model, test, {
+  const net = classifier(model, graph);
+  const r = await evaluate(net, test, {
     batchSize: positiveNumber("--batch-size", flags.batchSize, true) ?? 100,
     mean,
-  });
+  }).finally(() => net.dispose());
   o.out(
     `${data.name} test (${r.n} examples): top-1 error ${(100 * r.top1Error).toFixed(2)}%` +
       (r.top5Error !== null ? `, top-5 error ${(100 * r.top5Error).toFixed(2)}%` : "") +
@@ -151,7 +167,7 @@ export async function predictCommand(
   flags: PredictFlags,
 ): Promise<void> {
   oneSource(flags, "predict");
-  const { model, mean, classes, preprocess } = await predictNetwork(o, flags);
+  const { model, graph, mean, classes, preprocess } = await predictNetwork(o, flags);
   const shape = modelInputShape(model);
   const size = shape[0] * shape[1] * shape[2];
   const all = new Float32Array(size * images.length);
@@ -168,7 +184,10 @@ export async function predictCommand(
     all.set(x, i * size);
   }
   const topK = positiveNumber("--top", flags.top, true) ?? 5;
-  const preds = await predict(model, all, { mean: preprocess === null ? mean : null, topK });
+  const net = classifier(model, graph);
+  const preds = await predict(net, all, { mean: preprocess === null ? mean : null, topK }).finally(
+    () => net.dispose(),
+  );
   const names = classes ?? (preds[0]?.probabilities.length === 1000 ? imagenetClasses() : null);
   const name = (l: number) => (names ? names[l] : String(l));
   if (flags.json) {
@@ -189,6 +208,34 @@ export async function predictCommand(
       `${images[i]}: ${preds[i].top.map((t) => `${name(t.label)} ${(100 * t.probability).toFixed(1)}%`).join(", ")}`,
     );
   }
+}
+
+/**
+ * The spec a model directory holds (spec.resnet, the variant in resnetc.json), checked again: the
+ * graph inference compiles. Null when it is missing or no longer checks (then the layers model runs).
+ */
+function savedGraph(dir: string): IrGraph | null {
+  try {
+    const info = JSON.parse(readFileSync(join(dir, "resnetc.json"), "utf8")) as {
+      variant?: string | null;
+    };
+    const r = checkFile(join(dir, "spec.resnet"), { variant: info.variant ?? undefined });
+    return r.ok && r.graphs.length === 1 ? r.graphs[0]! : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The compiled graph with the model's weights, or the layers model where they do not match. */
+function classifier(model: tfl.LayersModel, graph: IrGraph | null): Classifier {
+  if (graph !== null) {
+    try {
+      return compiledClassifier(graph, model);
+    } catch {
+      // The model's layers are not the graph's (a model saved by another version): run it as is.
+    }
+  }
+  return layersClassifier(model);
 }
 
 async function predictNetwork(o: Output, flags: PredictFlags): Promise<Network> {

@@ -174,6 +174,7 @@ export async function trainCommand(
   const interrupt = interruptOnSigint(log);
   const res = await train({
     model,
+    graph,
     data: weights === null ? data : imagenetNormalised(data),
     recipe,
     outDir,

@@ -5,9 +5,17 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import type { Batch, DataSplit } from "../data/types.js";
 import { Rng } from "../rng.js";
+import { type Classifier, layersClassifier } from "../infer/classifier.js";
+import { LOGITS_LAYER, logitsModel, modelInputShape } from "../infer/layers-model.js";
 import { countTopKErrors, softmaxCrossEntropy } from "./loss.js";
 
-export const LOGITS_LAYER = "logits";
+export { LOGITS_LAYER, logitsModel, modelInputShape };
+
+function asClassifier(m: tfl.LayersModel | Classifier): Classifier {
+  return "logits" in m && typeof m.logits === "function"
+    ? m
+    : layersClassifier(m as tfl.LayersModel);
+}
 
 export interface EvalOptions {
   batchSize: number;
@@ -35,35 +43,6 @@ export interface Prediction {
   top: { label: number; probability: number }[];
 }
 
-const logitsModels = new WeakMap<tfl.LayersModel, tfl.LayersModel | null>();
-
-/**
- * The sub-model from the model's inputs to its "logits" layer (sharing the weights), or null when the model
- * has no such layer. Cached per model.
- */
-export function logitsModel(model: tfl.LayersModel): tfl.LayersModel | null {
-  if (logitsModels.has(model)) return logitsModels.get(model)!;
-  let sub: tfl.LayersModel | null = null;
-  if (model.layers.some((l) => l.name === LOGITS_LAYER)) {
-    const out = model.getLayer(LOGITS_LAYER).output;
-    if (Array.isArray(out)) throw new Error(`layer "${LOGITS_LAYER}" has several outputs`);
-    sub = tfl.model({ inputs: model.inputs, outputs: out, name: `${model.name}_logits` });
-  }
-  logitsModels.set(model, sub);
-  return sub;
-}
-
-/** The shape [h, w, c] of one input example. */
-export function modelInputShape(model: tfl.LayersModel): [number, number, number] {
-  if (model.inputs.length !== 1)
-    throw new Error(`the model has ${model.inputs.length} inputs; expected 1`);
-  const s = model.inputs[0]!.shape;
-  if (s.length !== 4 || s.slice(1).some((d) => d === null)) {
-    throw new Error(`the model's input shape is [${s.join(", ")}]; expected [batch, h, w, c]`);
-  }
-  return [s[1]!, s[2]!, s[3]!];
-}
-
 /** The batch as tensors: x [n, h, w, c] float32, y [n] int32. */
 export function batchTensors(
   batch: Batch,
@@ -86,26 +65,17 @@ export function batchTensors(
   return { x, y };
 }
 
-/** Logits of `x` in inference mode: from the "logits" layer, else log of the model's probabilities. */
-export function inferLogits(model: tfl.LayersModel, x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const sub = logitsModel(model);
-    if (sub !== null) return sub.apply(x, { training: false }) as tf.Tensor;
-    const p = model.apply(x, { training: false }) as tf.Tensor;
-    return tf.log(tf.maximum(p, 1e-30));
-  });
-}
-
 /**
  * Evaluates `model` on a split: top-1/top-5 error and mean loss. Used by the training loop (with
  * `shouldStop`, polled between batches: then it returns null) and by `resnetc eval`.
  */
 export async function evaluateSplit(
-  model: tfl.LayersModel,
+  model: tfl.LayersModel | Classifier,
   split: DataSplit,
   opts: EvalOptions & { shouldStop?: () => boolean },
 ): Promise<EvalResult | null> {
-  const shape = modelInputShape(model);
+  const net = asClassifier(model);
+  const shape = net.inputShape;
   let n = 0;
   let lossSum = 0;
   let top1 = 0;
@@ -123,7 +93,7 @@ export async function evaluateSplit(
     if (batch.n === 0) continue;
     const { x, y } = batchTensors(batch, shape);
     try {
-      const logits = inferLogits(model, x);
+      const logits = await net.logits(x);
       try {
         classes = logits.shape[1]!;
         const loss = softmaxCrossEntropy(logits, y);
@@ -151,7 +121,7 @@ export async function evaluateSplit(
 
 /** Evaluates `model` (BN in inference mode) on every example of `split`. */
 export async function evaluate(
-  model: tfl.LayersModel,
+  model: tfl.LayersModel | Classifier,
   split: DataSplit,
   opts: EvalOptions,
 ): Promise<EvalResult> {
@@ -163,11 +133,12 @@ export async function evaluate(
  * subtracted here when given). `images` holds n * h * w * c values.
  */
 export async function predict(
-  model: tfl.LayersModel,
+  model: tfl.LayersModel | Classifier,
   images: Float32Array,
   opts: { mean?: Float32Array | null; batchSize?: number; topK?: number } = {},
 ): Promise<Prediction[]> {
-  const shape = modelInputShape(model);
+  const net = asClassifier(model);
+  const shape = net.inputShape;
   const size = shape[0] * shape[1] * shape[2];
   if (images.length % size !== 0) {
     throw new Error(
@@ -185,14 +156,13 @@ export async function predict(
   const out: Prediction[] = [];
   for (let start = 0; start < n; start += batchSize) {
     const m = Math.min(batchSize, n - start);
-    const probs = tf.tidy(() => {
-      let x: tf.Tensor = tf.tensor4d(images.subarray(start * size, (start + m) * size), [
-        m,
-        ...shape,
-      ]);
-      if (mean !== null) x = tf.sub(x, tf.tensor3d(mean, shape));
-      return model.apply(x, { training: false }) as tf.Tensor;
+    const x = tf.tidy(() => {
+      const raw = tf.tensor4d(images.subarray(start * size, (start + m) * size), [m, ...shape]);
+      return mean === null ? raw : tf.sub<tf.Tensor4D>(raw, tf.tensor3d(mean, shape));
     });
+    const logits = await net.logits(x).finally(() => x.dispose());
+    const probs = tf.softmax(logits);
+    logits.dispose();
     const values = (await probs.data()) as Float32Array;
     const k = probs.shape[1]!;
     probs.dispose();

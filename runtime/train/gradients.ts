@@ -16,20 +16,30 @@ export interface Gradients {
 }
 
 /**
- * Runs `logits` (the model up to its pre-softmax layer) on x in training mode, so batch
- * normalization uses the batch statistics and updates its moving averages, and differentiates the
- * loss for `vars`. x and y are not disposed.
+ * The logits of x in training mode (batch normalization with the batch statistics, moving its
+ * averages): the executor's (compiler/targets/tfjs/exec/training.ts) or the layers model's.
+ */
+export type TrainingForward = (x: tf.Tensor4D) => tf.Tensor;
+
+/** The layers model's own training pass, up to its pre-softmax layer. */
+export function layersForward(logits: tfl.LayersModel): TrainingForward {
+  return (x) => logits.apply(x, { training: true }) as tf.Tensor;
+}
+
+/**
+ * Runs `forward` on x in training mode and differentiates the loss for `vars`. x and y are not
+ * disposed.
  */
 export async function lossAndGradients(
-  logits: tfl.LayersModel,
-  x: tf.Tensor,
+  forward: TrainingForward,
+  x: tf.Tensor4D,
   y: tf.Tensor,
   vars: tf.Variable[],
 ): Promise<Gradients> {
   let out: tf.Tensor | null = null;
   try {
     const { value, grads } = tf.variableGrads(() => {
-      const o = logits.apply(x, { training: true }) as tf.Tensor;
+      const o = forward(x);
       out = tf.keep(o);
       return softmaxCrossEntropy(o, y);
     }, vars);

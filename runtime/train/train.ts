@@ -26,7 +26,11 @@ import { MEAN_FILE, writeMean } from "../io/mean.js";
 import { saveLayersModel } from "../io/model-io.js";
 import { Rng } from "../rng.js";
 import { TrainError } from "./errors.js";
+import type { IrGraph } from "../../compiler/ir/types.js";
+import { compiledClassifier, layersClassifier } from "../infer/classifier.js";
 import { LOGITS_LAYER, evaluateSplit, logitsModel, modelInputShape } from "./evaluate.js";
+import { executorForward } from "./executor.js";
+import { layersForward } from "./gradients.js";
 import {
   type EpochMetrics,
   METRICS_FILE,
@@ -51,6 +55,12 @@ export const MODEL_DIR = "model";
 
 export interface TrainOptions {
   model: tfl.LayersModel;
+  /**
+   * The graph `model` was lowered from. With it, training runs through the compiler's executor
+   * (batch norm + add + ReLU fused, the same variables) and each epoch's test pass runs the
+   * compiled inference graph (batch norm folded, epilogues fused); without it, the layers model.
+   */
+  graph?: IrGraph;
   data: DataSource;
   recipe: TrainRecipe;
   /** Run directory: metrics.jsonl, mean.json, checkpoint/, model/. Created if missing. */
@@ -336,17 +346,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const progress = opts.progress ?? NO_PROGRESS;
     const reachedStop = () => recipe.stopIteration !== null && iteration >= recipe.stopIteration;
     const trainVars = optimizer.variables();
+    const forward = opts.graph ? executorForward(opts.graph, model) : layersForward(sub);
     const workers = opts.parallel?.workers ?? 1;
     if (workers > 1) {
       try {
-        stepper = await parallelStepper(model, sub, inShape, trainVars, opts.parallel!);
+        stepper = await parallelStepper(model, forward, inShape, trainVars, {
+          ...opts.parallel!,
+          graph: opts.graph,
+        });
       } catch (err) {
         throw new TrainError(
           `could not start ${workers - 1} training worker thread${workers > 2 ? "s" : ""}: ${(err as Error).message}` +
             ` (train on one thread with --workers 1)`,
         );
       }
-    } else stepper = localStepper(sub, inShape, trainVars);
+    } else stepper = localStepper(forward, inShape, trainVars);
 
     /** One optimizer step; returns the batch's mean loss and number of errors. */
     const step = async (
@@ -442,11 +456,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (interrupted) break;
 
       const t1 = performance.now();
-      const res = await evaluateSplit(model, data.test, {
+      const net = opts.graph ? compiledClassifier(opts.graph, model) : layersClassifier(model);
+      const res = await evaluateSplit(net, data.test, {
         batchSize: recipe.batchSize,
         mean,
         shouldStop: stopRequested,
-      });
+      }).finally(() => net.dispose());
       if (res === null) {
         interrupted = true;
         break;

@@ -1,5 +1,6 @@
 // Messages between the training loop and its data-parallel worker threads (worker.ts).
 // Arrays travel as Float32Array / Int32Array copies (or transfers); nothing is shared.
+import type { IrGraph } from "../../../compiler/ir/types.js";
 
 /** Sent once: what a worker needs to build the same model on the same backend. */
 export interface InitMessage {
@@ -14,6 +15,8 @@ export interface InitMessage {
   weights: { name: string; shape: number[] }[];
   /** Names of the trainable weights whose gradients are wanted, in the order they come back. */
   trainable: string[];
+  /** The graph the model was lowered from (no weights), to train through the executor; null: the layers model. */
+  graph: IrGraph | null;
 }
 
 /** One share of a batch, with the weights to compute it with. */

@@ -10,10 +10,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
+import type { IrGraph } from "../../../compiler/ir/types.js";
+
 import type { Batch } from "../../data/types.js";
 import { batchTensors } from "../evaluate.js";
 import { movingState } from "../freeze.js";
-import { lossAndGradients, type Gradients } from "../gradients.js";
+import { lossAndGradients, type Gradients, type TrainingForward } from "../gradients.js";
 import { WorkerFailure, WorkerPool } from "./pool.js";
 import type { ResultMessage } from "./protocol.js";
 
@@ -33,7 +35,7 @@ export function shares(n: number, k: number): number[] {
 }
 
 export function localStepper(
-  logits: tfl.LayersModel,
+  forward: TrainingForward,
   shape: [number, number, number],
   vars: tf.Variable[],
 ): Stepper {
@@ -42,7 +44,7 @@ export function localStepper(
     async run(batch) {
       const { x, y } = batchTensors(batch, shape);
       try {
-        return await lossAndGradients(logits, x, y, vars);
+        return await lossAndGradients(forward, x, y, vars);
       } finally {
         tf.dispose([x, y]);
       }
@@ -58,6 +60,11 @@ export interface ParallelOptions {
   backend: string;
   /** Modules that register the model's custom layer classes, imported by each worker. */
   layerModules: string[];
+  /**
+   * The graph the model was lowered from, when the trainer runs it through the executor: the
+   * workers then do too (sent without its weights; theirs come with each step).
+   */
+  graph?: IrGraph;
   /**
    * A worker that has not answered this many seconds (default 60), or ten times as long as this
    * thread took for its own share if that is longer, after this thread finished, is stopped and
@@ -90,7 +97,7 @@ async function deadline<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export async function parallelStepper(
   model: tfl.LayersModel,
-  logits: tfl.LayersModel,
+  forward: TrainingForward,
   shape: [number, number, number],
   vars: tf.Variable[],
   opts: ParallelOptions,
@@ -109,12 +116,13 @@ export async function parallelStepper(
     backend: opts.backend,
     topology: model.toJSON(null, false),
     layerModules: opts.layerModules,
+    graph: opts.graph === undefined ? null : { ...opts.graph, weights: new Map() },
     weights: ws.map((w) => ({ name: w.originalName, shape: [...w.shape] as number[] })),
     trainable,
   });
   let nextId = 0;
   const stallMs = (opts.stallSeconds ?? 60) * 1000;
-  const local = localStepper(logits, shape, vars);
+  const local = localStepper(forward, shape, vars);
   const size = shape[0] * shape[1] * shape[2];
 
   return {
@@ -161,7 +169,7 @@ export async function parallelStepper(
       try {
         const { x, y } = batchTensors({ ...batch, n: sizes[0]! }, shape);
         try {
-          mine = await lossAndGradients(logits, x, y, vars);
+          mine = await lossAndGradients(forward, x, y, vars);
         } finally {
           tf.dispose([x, y]);
         }

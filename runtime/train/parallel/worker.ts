@@ -9,7 +9,8 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { selectBackend } from "../../backends/index.js";
 import { logitsModel } from "../evaluate.js";
 import { applyFrozen, movingState } from "../freeze.js";
-import { lossAndGradients } from "../gradients.js";
+import { executorForward } from "../executor.js";
+import { layersForward, lossAndGradients, type TrainingForward } from "../gradients.js";
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from "./protocol.js";
 
 if (parentPort === null)
@@ -18,7 +19,7 @@ const port = parentPort;
 
 interface Replica {
   model: tfl.LayersModel;
-  logits: tfl.LayersModel;
+  forward: TrainingForward;
   all: tf.Variable[];
   trainable: tf.Variable[];
   state: tf.Variable[];
@@ -47,7 +48,7 @@ async function init(m: InitMessage): Promise<void> {
   if (logits === null) throw new Error("the model has no logits layer");
   replica = {
     model,
-    logits,
+    forward: m.graph === null ? layersForward(logits) : executorForward(m.graph, model),
     all: ws.map((w) => w.read() as tf.Variable),
     trainable: m.trainable.map((n) => byName.get(n)!.read() as tf.Variable),
     state: movingState(model).map((w) => w.read() as tf.Variable),
@@ -64,7 +65,7 @@ async function step(m: StepMessage): Promise<void> {
   const x = tf.tensor4d(m.x, [m.n, ...m.shape]);
   const y = tf.tensor1d(m.y, "int32");
   try {
-    const g = await lossAndGradients(r.logits, x, y, r.trainable);
+    const g = await lossAndGradients(r.forward, x, y, r.trainable);
     try {
       const grads = await Promise.all(
         r.trainable.map(async (v) => {

@@ -11,6 +11,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Batch } from "../../../runtime/data/types.js";
 import { TrainError } from "../../../runtime/train/errors.js";
 import { logitsModel } from "../../../runtime/train/evaluate.js";
+import { layersForward } from "../../../runtime/train/gradients.js";
 import { localStepper, parallelStepper, shares } from "../../../runtime/train/parallel/stepper.js";
 import { autoWorkers } from "../../../runtime/train/parallel/workers.js";
 import { train } from "../../../runtime/train/train.js";
@@ -71,7 +72,7 @@ describe("parallelStepper", () => {
     const refVars = trainableVars(ref);
     const refState = ref.weights.filter((w) => !w.trainable).map((w) => w.read() as tf.Variable);
     const start = ref.weights.map((w) => w.read().clone());
-    const local = localStepper(logitsModel(ref)!, SHAPE, refVars);
+    const local = localStepper(layersForward(logitsModel(ref)!), SHAPE, refVars);
     const wantGrads = refVars.map((v) => new Float32Array(v.size));
     const wantState = refState.map((v) => new Float32Array(v.size));
     let wantLoss = 0;
@@ -96,7 +97,7 @@ describe("parallelStepper", () => {
 
     const model = tinyNet({ seed: 4 });
     const vars = trainableVars(model);
-    const par = await parallelStepper(model, logitsModel(model)!, SHAPE, vars, {
+    const par = await parallelStepper(model, layersForward(logitsModel(model)!), SHAPE, vars, {
       workers: 3,
       backend: "cpu",
       layerModules: [],
@@ -124,11 +125,17 @@ describe("parallelStepper", () => {
 
   it("a batch smaller than the workers runs in this thread alone", async () => {
     const model = tinyNet({ seed: 4 });
-    const par = await parallelStepper(model, logitsModel(model)!, SHAPE, trainableVars(model), {
-      workers: 2,
-      backend: "cpu",
-      layerModules: [],
-    });
+    const par = await parallelStepper(
+      model,
+      layersForward(logitsModel(model)!),
+      SHAPE,
+      trainableVars(model),
+      {
+        workers: 2,
+        backend: "cpu",
+        layerModules: [],
+      },
+    );
     try {
       const g = await par.run(batchOf(1));
       expect(Number.isFinite(g.loss)).toBe(true);
@@ -141,7 +148,7 @@ describe("parallelStepper", () => {
   it("a worker that cannot build the model is a clear error, and no thread is left running", async () => {
     const model = tinyNet({ seed: 4 });
     await expect(
-      parallelStepper(model, logitsModel(model)!, SHAPE, trainableVars(model), {
+      parallelStepper(model, layersForward(logitsModel(model)!), SHAPE, trainableVars(model), {
         workers: 2,
         backend: "cpu",
         layerModules: ["file:///nonexistent/resnetc-layers.js"],
@@ -151,12 +158,18 @@ describe("parallelStepper", () => {
 
   it("a worker stuck in a step is stopped and the step fails: never a silent hang", async () => {
     const model = tinyNet({ seed: 4 });
-    const par = await parallelStepper(model, logitsModel(model)!, SHAPE, trainableVars(model), {
-      workers: 2,
-      backend: "cpu",
-      layerModules: [fixture("broken-conv.mjs?hang")],
-      stallSeconds: 1,
-    });
+    const par = await parallelStepper(
+      model,
+      layersForward(logitsModel(model)!),
+      SHAPE,
+      trainableVars(model),
+      {
+        workers: 2,
+        backend: "cpu",
+        layerModules: [fixture("broken-conv.mjs?hang")],
+        stallSeconds: 1,
+      },
+    );
     try {
       await expect(par.run(batchOf(8))).rejects.toThrow(
         /^a worker thread gave no answer \d+\.\d s after this thread finished the same work, and was stopped \(stuck or out of memory\?\)$/,
@@ -201,11 +214,17 @@ describe("parallelStepper", () => {
 
   it("after close, a step fails instead of waiting", async () => {
     const model = tinyNet({ seed: 4 });
-    const par = await parallelStepper(model, logitsModel(model)!, SHAPE, trainableVars(model), {
-      workers: 2,
-      backend: "cpu",
-      layerModules: [],
-    });
+    const par = await parallelStepper(
+      model,
+      layersForward(logitsModel(model)!),
+      SHAPE,
+      trainableVars(model),
+      {
+        workers: 2,
+        backend: "cpu",
+        layerModules: [],
+      },
+    );
     await par.close();
     await expect(par.run(batchOf(4))).rejects.toThrow(/worker 1 was closed/);
   });
