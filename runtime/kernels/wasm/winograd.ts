@@ -13,6 +13,7 @@
 // Within float32 rounding of the direct result (the transforms only add and halve).
 
 import * as tf from "@tensorflow/tfjs-core";
+import { epilogueFlags, type ConvLoops, type Epilogue } from "./conv_module.js";
 import { accumulateOuter, type ConvRows, type SimdLoops } from "./simd_module.js";
 import { index32, offsetOf, release, runWasmKernel, type WasmBackendLike } from "./wasm_heap.js";
 
@@ -154,11 +155,12 @@ function fillPadded(
 /**
  * out[n, oy, ox, :] = sum over kh, kw < 3 of src[n, oy + kh - top, ox + kw - left, :] . g(kh, kw)
  * (zero outside src) for oy < oh, ox < ow: a 3x3 stride-1 convolution. cin and cout must be
- * multiples of 4.
+ * multiples of 4. With an epilogue (conv_module.ts), bias, residual and ReLU are applied in the
+ * output transform's stores; a residual only when oh and ow are even (the output is not cropped).
  */
 export function winograd3x3(
   backend: WasmBackendLike,
-  loops: SimdLoops,
+  loops: ConvLoops,
   src: tf.TensorInfo,
   top: number,
   left: number,
@@ -166,9 +168,14 @@ export function winograd3x3(
   ow: number,
   cout: number,
   g: FilterAt,
+  epilogue?: Epilogue,
 ): tf.TensorInfo {
   const [n, , , cin] = src.shape;
   const { th, tw, hp, wp, even, blockRows, maxT } = tiling(n, oh, ow);
+  const flags = epilogueFlags(epilogue);
+  if (!even && epilogue?.residual != null) {
+    throw new Error("resnetc winograd3x3: a residual needs an even output (no crop)");
+  }
   const out = backend.makeOutput([n, 2 * th, 2 * tw, cout], "float32");
   const u = transformFilter(backend, cin, cout, g);
   // Zero-padded source: src row y at padded row y + top (rows outside [0, hp) dropped).
@@ -222,7 +229,7 @@ export function winograd3x3(
     }
     for (let gi = g0; gi < g1; gi++) {
       const [b, r] = [Math.floor(gi / th), gi % th];
-      loops.winoOut(
+      const args = [
         mA + (gi - g0) * tw * cout * 4,
         cout * 4,
         (T * cout + SKEW) * 4,
@@ -231,7 +238,9 @@ export function winograd3x3(
         outA + (b * 2 * th + 2 * r) * 2 * tw * cout * 4,
         2 * tw * cout * 4,
         cout * 4,
-      );
+      ] as const;
+      if (flags === 0) loops.winoOut(...args);
+      else loops.winoOutE(...args, epilogue!.bias ?? 0, (epilogue!.residual ?? outA) - outA, flags);
     }
   }
   release(backend, u, sp, v, m, taps);
@@ -258,7 +267,7 @@ export function winograd3x3(
  */
 export function winogradFilterGrad3x3(
   backend: WasmBackendLike,
-  loops: SimdLoops,
+  loops: ConvLoops,
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   top: number,
