@@ -1,7 +1,9 @@
-// Direct convolutions in resnetc's SIMD module (simd_module.ts, convRows), for the forward conv
-// (Conv2D, and FusedConv2D without bias or activation, as tfjs-layers runs a bias-free conv) and
-// the input gradient (Conv2DBackpropInput), float32 channels-last with output channels a multiple
-// of 4 (forward filters up to DIRECT_MAX_FILTER_FLOATS; larger ones run faster on XNNPACK).
+// Direct convolutions in resnetc's SIMD module (simd_module.ts, convRows; the FMA and epilogue
+// variants from conv_module.ts), for the forward conv (Conv2D; FusedConv2D with a bias and/or
+// relu, applied as the output is stored; ResnetcFusedConv2D, fused_conv.ts, which also adds a
+// residual there) and the input gradient (Conv2DBackpropInput), float32 channels-last with output
+// channels a multiple of 4 (forward filters up to DIRECT_MAX_FILTER_FLOATS; larger ones run faster
+// on XNNPACK).
 // XNNPACK's convolution, which these replace, ran ResNet-20's 3x3 layers at about 7-8 ms per
 // [64,32,32,16] call; the direct loops take about 5-6, and the strided input gradient no longer
 // multiplies the zeros XNNPACK's route inserts into dy (3 of every 4 products).
