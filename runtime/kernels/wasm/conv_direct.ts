@@ -205,19 +205,8 @@ export function conv2dDirect(
     const evenOrNoResidual = epilogue?.residual == null || (oh % 2 === 0 && ow % 2 === 0);
     if (ci % 4 === 0 && co > 0 && winogradFits(n, oh, ow, ci) && evenOrNoResidual) {
       traceRoute(kernelName, convRoute("winograd", loops, epilogue));
-      const w0 = index32(backend, filter);
-      return winograd3x3(
-        backend,
-        loops,
-        x,
-        top,
-        left,
-        oh,
-        ow,
-        co,
-        (heap, y, z, i, o) => heap[w0 + ((y * 3 + z) * ci + i) * co + o],
-        epilogue,
-      );
+      const taps = { w: offsetOf(backend, filter), tapStride: ci * co * 4 };
+      return winograd3x3(backend, loops, x, top, left, oh, ow, co, taps, epilogue);
     }
   }
   traceRoute(kernelName, convRoute("direct", loops, epilogue));
@@ -301,19 +290,14 @@ function conv2dBackpropInputDirect(
   const wino = kh === 3 && kw === 3 && sh === 1 && sw === 1 && co % 4 === 0;
   if (WINOGRAD && wino && winogradFits(n, h, w, co)) {
     traceRoute(tf.Conv2DBackpropInput, convRoute("winograd", loops));
-    // dx is the 3x3 stride-1 convolution of dy with W flipped and transposed, pads 2 - pad.
-    const w0 = index32(backend, filter);
-    return winograd3x3(
-      backend,
-      loops,
-      dy,
-      2 - top,
-      2 - left,
-      h,
-      w,
-      ci,
-      (heap, y, z, o, i) => heap[w0 + (((2 - y) * 3 + (2 - z)) * ci + i) * co + o],
-    );
+    // dx is the 3x3 stride-1 convolution of dy with W flipped and transposed, pads 2 - pad:
+    // the transposed taps ([3, 3, Co, Ci]) read last to first.
+    const wt = transposeTaps(backend, filter);
+    const plane = co * ci * 4;
+    const taps = { w: offsetOf(backend, wt) + 8 * plane, tapStride: -plane };
+    const dx = winograd3x3(backend, loops, dy, 2 - top, 2 - left, h, w, ci, taps);
+    release(backend, wt);
+    return dx;
   }
   // Strided: dx in sh x sw phases, each a stride-1 convolution of dy.
   traceRoute(tf.Conv2DBackpropInput, convRoute(sh * sw > 1 ? "phases" : "direct", loops));

@@ -1,6 +1,6 @@
 // The convolutions' second SIMD module, beside simd_module.ts's (whose bytes stay as measured):
 // the epilogue variants of the direct loops and of Winograd's output transform (bias, residual,
-// ReLU applied as the output is stored), and, where the engine has relaxed SIMD, fused
+// ReLU applied as the output is stored), Winograd's filter transforms, and, where the engine has relaxed SIMD, fused
 // multiply-add (f32x4.relaxed_madd, vfmadd on x64 with FMA3) variants of every multiply-accumulate
 // loop: the direct convolution rows (also Winograd's multiply stage) and the filter gradient's taps.
 //
@@ -28,6 +28,7 @@ import {
   EPILOGUE_RELU,
   EPILOGUE_RESIDUAL,
 } from "./simd/conv_loops.js";
+import { winoFilter, winoFilterGrad } from "./simd/winograd_filter_loops.js";
 import { winoOutE } from "./simd/winograd_loops.js";
 import { simdLoops, type ConvRows, type FilterTap, type SimdLoops } from "./simd_module.js";
 import type { WasmModuleLike } from "./wasm_heap.js";
@@ -54,6 +55,9 @@ export interface ConvLoops extends SimdLoops {
   convRowsE2x4: ConvRowsE;
   convRowsE1x4: ConvRowsE;
   winoOutE: WinoOutE;
+  /** See simd/winograd_filter_loops.ts. */
+  winoFilter(w: number, tapStride: number, n4: number, u: number, planeBytes: number): void;
+  winoFilterGrad(du: number, planeBytes: number, n4: number, dw: number, tapBytes: number): void;
 }
 
 const ROWS: [string, number, number][] = [
@@ -75,7 +79,7 @@ export function convModuleFuncs(fma: boolean): FuncDef[] {
   const funcs: FuncDef[] = ROWS.map(([n, P, v]) =>
     convRows(`convRowsE${n}`, P, v, { epilogue: true }),
   );
-  funcs.push(winoOutE);
+  funcs.push(winoOutE, winoFilter, winoFilterGrad);
   if (!fma) return funcs;
   for (const [n, P, v] of ROWS) {
     funcs.push(convRows(`convRows${n}Fma`, P, v, { fma: true }));

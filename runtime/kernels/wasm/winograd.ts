@@ -2,7 +2,7 @@
 // input gradient, which is a 3x3 stride-1 convolution of dy with the flipped, transposed filter):
 // 16 products per 2x2 output tile instead of 36, so 4/9 of the direct loops' multiply-adds.
 //
-//   U[k] = (G g G^T)[k] for each (ci, co)          [16, Cin, Cout]   (JS, float64, once per call)
+//   U[k] = (G g G^T)[k] for each (ci, co)          [16, Cin, Cout]   (winoFilter, once per call)
 //   for blocks of tiles (tile rows of one image, about 128 tiles):
 //     V[k][t] = (B^T d_t B)[k]  over 4 channels     [16, T, Cin]      (winoIn)
 //     M[k]    = V[k] @ U[k]                          [16, T, Cout]     (convRows, one tap)
@@ -30,56 +30,31 @@ export function winogradFits(n: number, oh: number, ow: number, channels: number
   return n * oh * ow > 0 && copy <= WINOGRAD_MAX_COPY_FLOATS;
 }
 
-/** The filter's tap (kh, kw) weight from input channel ci to output channel co, on the heap. */
-export type FilterAt = (
-  heap: Float32Array,
-  kh: number,
-  kw: number,
-  ci: number,
-  co: number,
-) => number;
+/**
+ * Where a 3x3 filter's taps lie: tap t = 3*kh + kw is a [cin, cout] float32 plane at
+ * w + t*tapStride (bytes; negative for a flipped filter, tap 8 - t first).
+ */
+export interface FilterTaps {
+  w: number;
+  tapStride: number;
+}
 
 const SKEW = 36;
 
 /** Tiles per block (whole tile rows, across images): V and M for a block stay in L2. */
 const BLOCK_TILES = 256;
 
-/**
- * U = G g G^T for every (ci, co) of a 3x3 filter given by g, written as
- * [16, cin, cout] float32 (the caller releases it).
- */
+/** U = G g G^T for every (ci, co), as [16, cin, cout] float32 (the caller releases it). */
 function transformFilter(
   backend: WasmBackendLike,
+  loops: ConvLoops,
   cin: number,
   cout: number,
-  g: FilterAt,
+  g: FilterTaps,
 ): tf.TensorInfo {
   const u = backend.makeOutput([16, cin, cout], "float32");
-  const heap = backend.wasm.HEAPF32; // after the allocation
-  const u0 = index32(backend, u);
   const plane = cin * cout;
-  const t = new Float64Array(12); // G g: 4 x 3
-  for (let ci = 0; ci < cin; ci++) {
-    for (let co = 0; co < cout; co++) {
-      for (let j = 0; j < 3; j++) {
-        const g0 = g(heap, 0, j, ci, co);
-        const g1 = g(heap, 1, j, ci, co);
-        const g2 = g(heap, 2, j, ci, co);
-        t[j] = g0;
-        t[3 + j] = 0.5 * (g0 + g1 + g2);
-        t[6 + j] = 0.5 * (g0 - g1 + g2);
-        t[9 + j] = g2;
-      }
-      const o = u0 + ci * cout + co;
-      for (let i = 0; i < 4; i++) {
-        const [a, b, c] = [t[3 * i], t[3 * i + 1], t[3 * i + 2]];
-        heap[o + 4 * i * plane] = a;
-        heap[o + (4 * i + 1) * plane] = 0.5 * (a + b + c);
-        heap[o + (4 * i + 2) * plane] = 0.5 * (a - b + c);
-        heap[o + (4 * i + 3) * plane] = c;
-      }
-    }
-  }
+  loops.winoFilter(g.w, g.tapStride, plane / 4, offsetOf(backend, u), plane * 4);
   return u;
 }
 
@@ -167,7 +142,7 @@ export function winograd3x3(
   oh: number,
   ow: number,
   cout: number,
-  g: FilterAt,
+  g: FilterTaps,
   epilogue?: Epilogue,
 ): tf.TensorInfo {
   const [n, , , cin] = src.shape;
@@ -177,7 +152,7 @@ export function winograd3x3(
     throw new Error("resnetc winograd3x3: a residual needs an even output (no crop)");
   }
   const out = backend.makeOutput([n, 2 * th, 2 * tw, cout], "float32");
-  const u = transformFilter(backend, cin, cout, g);
+  const u = transformFilter(backend, loops, cin, cout, g);
   // Zero-padded source: src row y at padded row y + top (rows outside [0, hp) dropped).
   const sp = backend.makeOutput([n, hp, wp, cin], "float32");
   // The 16 matrices of a block, each SKEW floats further than packed: strides that are multiples
@@ -304,25 +279,8 @@ export function winogradFilterGrad3x3(
     }
   }
   // dW = G^T dU G for every (ci, co).
-  const heap = backend.wasm.HEAPF32;
-  const w0 = index32(backend, dw);
   const plane = ci * co;
-  const u = new Float64Array(16);
-  const t = new Float64Array(12); // G^T dU: 3 x 4
-  for (let i = 0; i < plane; i++) {
-    for (let k = 0; k < 16; k++) u[k] = heap[du0 + k * plane + i];
-    for (let j = 0; j < 4; j++) {
-      t[j] = u[j] + 0.5 * (u[4 + j] + u[8 + j]);
-      t[4 + j] = 0.5 * (u[4 + j] - u[8 + j]);
-      t[8 + j] = 0.5 * (u[4 + j] + u[8 + j]) + u[12 + j];
-    }
-    for (let a = 0; a < 3; a++) {
-      const [p0, p1, p2, p3] = [t[4 * a], t[4 * a + 1], t[4 * a + 2], t[4 * a + 3]];
-      heap[w0 + 3 * a * plane + i] = p0 + 0.5 * (p1 + p2);
-      heap[w0 + (3 * a + 1) * plane + i] = 0.5 * (p1 - p2);
-      heap[w0 + (3 * a + 2) * plane + i] = 0.5 * (p1 + p2) + p3;
-    }
-  }
+  loops.winoFilterGrad(duA, plane * 4, plane / 4, offsetOf(backend, dw), plane * 4);
   release(backend, xp, v, d, du);
   if (dyp !== dy) release(backend, dyp);
   return dw;
