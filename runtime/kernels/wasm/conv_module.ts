@@ -97,7 +97,7 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-/** Under Node, V8's flag for relaxed SIMD (needed on Node 20, harmless later). */
+/** Under Node, V8's flag for relaxed SIMD (needed on Node 20; on by default from Node 22). */
 function enableRelaxedSimdFlag(): void {
   if (typeof process === "undefined" || process.versions?.node == null) return;
   try {
@@ -115,13 +115,18 @@ let fmaSupport: boolean | undefined;
 /** Whether this engine has relaxed SIMD's f32x4.relaxed_madd (enabling it first under Node). */
 export function wasmFmaSupported(): boolean {
   if (fmaSupport !== undefined) return fmaSupport;
-  enableRelaxedSimdFlag();
   const probe: FuncDef = {
     name: "madd",
     params: 0,
     build: (b) => b.v128Zero().v128Zero().v128Zero().simd(F32X4_RELAXED_MADD).op(DROP),
   };
-  fmaSupport = WA != null && WA.validate(assembleModule([probe]));
+  const valid = () => WA != null && WA.validate(assembleModule([probe]));
+  // The flag only where relaxed SIMD is off (Node 20): later V8s may not know it, and warn.
+  fmaSupport = valid();
+  if (!fmaSupport) {
+    enableRelaxedSimdFlag();
+    fmaSupport = valid();
+  }
   return fmaSupport;
 }
 
