@@ -4,6 +4,8 @@
 // and on cpu.
 //   node --import tsx bench/kernels.ts [--steps=N] [--backends=wasm,cpu] [--cpu-batch=N] [--profile]
 // Prints images/s per backend and the wasm/cpu ratio; --profile adds wasm's slowest kernels.
+// RESNETC_WASM_FMA=off times the conv loops without fused multiply-adds (see bench/conv-layers.ts
+// for per-layer times of both).
 //
 // tfjs's cpu backend needs minutes for one batch-64 step of this net (its conv gradients are
 // scalar loops through TensorBuffer.get), so it is timed on a small batch (--cpu-batch, default 4)
@@ -12,6 +14,8 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../runtime/backends/index.js";
+import { wasmFmaState } from "../runtime/kernels/wasm/conv_module.js";
+import type { WasmModuleLike } from "../runtime/kernels/wasm/wasm_heap.js";
 import { logitsModel } from "../runtime/train/index.js";
 import { handResnet20 } from "./baseline.js";
 
@@ -79,6 +83,11 @@ console.log("ResNet-20 (option A), 32x32x3: one SGD-momentum step with weight de
 const rates = new Map<string, number>();
 for (const b of BACKENDS) {
   console.log((await selectBackend(b)).reason);
+  if (b === "wasm") {
+    const fma = wasmFmaState((tf.backend() as unknown as { wasm: WasmModuleLike }).wasm);
+    const state = fma.on == null ? "no SIMD loops" : fma.on ? "on" : `off (${fma.why})`;
+    console.log(`  fused multiply-adds in the conv loops: ${state}`);
+  }
   if (b === "cpu") {
     rates.set(`cpu@${CPU_BATCH}`, await bench(b, CPU_BATCH, 1, false));
   } else {

@@ -10,6 +10,8 @@ import {
   wasmSimdFailure,
   wasmSimdLoaded,
 } from "../kernels/wasm/index.js";
+import { wasmFmaState } from "../kernels/wasm/conv_module.js";
+import type { WasmModuleLike } from "../kernels/wasm/wasm_heap.js";
 import { packageVersion } from "./packages.js";
 import { GPU_PACKAGE, NODE_PACKAGE, WEBGPU_PACKAGES, probe } from "./probes.js";
 import { quietCpuBanner } from "./quiet.js";
@@ -30,6 +32,7 @@ const PACKAGES = [
 const ENV_VARS = [
   "RESNETC_BACKEND",
   "RESNETC_WASM_SIMD",
+  "RESNETC_WASM_FMA",
   "TF_FORCE_GPU_ALLOW_GROWTH",
   "CUDA_VISIBLE_DEVICES",
   "TF_CPP_MIN_LOG_LEVEL",
@@ -93,6 +96,7 @@ export async function doctor(): Promise<DoctorReport> {
       heapLimitBytes: wasmHeapLimitBytes(),
       simd: wasmSimdLoaded(),
       simdFailure: wasmSimdFailure(),
+      fma: wasmFma(),
       internals: wasmInternalsProblem(),
       kernels: kernels.map((k) => ({ ...k })),
     },
@@ -106,6 +110,19 @@ function pad(s: string, n: number): string {
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+/** The FMA state of the initialised wasm backend's convolution loops. */
+function wasmFma(): { on: boolean | null; why: string | null } {
+  const backend = tf.engine().registry["wasm"] as unknown as { wasm?: WasmModuleLike } | undefined;
+  return wasmFmaState(backend?.wasm ?? null);
+}
+
+function fmaLine(r: DoctorReport): string {
+  const f = r.wasm.fma;
+  if (f == null || f.on === null) return "- (the SIMD loops do not run)";
+  if (f.on) return "on: the convolutions' multiply-adds are fused (f32x4.relaxed_madd)";
+  return `off (${f.why}): the convolutions multiply, then add`;
 }
 
 function simdLine(r: DoctorReport): string {
@@ -144,6 +161,7 @@ export function renderDoctor(r: DoctorReport): string {
     `  training    ${r.cpus > 1 ? `\`train --workers auto\` runs one wasm backend per core (${r.cpus} here), each on its own heap` : "one core: one wasm backend"}`,
   );
   lines.push(`  SIMD loops  ${simdLine(r)}`);
+  lines.push(`  FMA         ${fmaLine(r)}`);
   const internals = r.wasm.internals;
   lines.push(
     `  internals   ${internals == null ? "as resnetc's kernels expect" : `DIFFER: ${internals}`}`,

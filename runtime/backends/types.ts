@@ -70,6 +70,11 @@ export interface DoctorReport {
     /** Why the SIMD loops did not load (null when they did, or were not tried). */
     simdFailure: string | null;
     /**
+     * Whether the convolutions run fused multiply-adds (relaxed SIMD): on, off with the reason,
+     * or on null when the SIMD loops do not run (or wasm is not initialised).
+     */
+    fma?: { on: boolean | null; why: string | null };
+    /**
      * The warning given when tfjs-backend-wasm's internals differ from what resnetc's kernels
      * read (they then run the stock kernels), or null when they are as expected.
      */

@@ -23,7 +23,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { internalsOk, INTERNALS_DIFFER_ROUTE } from "./kernel_config.js";
 import { traceRoute } from "./route_trace.js";
-import { accumulateOuter, simdLoops, type SimdLoops } from "./simd_module.js";
+import { convLoops, fmaRoute, type ConvLoops } from "./conv_module.js";
+import { accumulateOuter } from "./simd_module.js";
 import { winogradFilterGrad3x3, winogradFits } from "./winograd.js";
 import {
   asWasmBackend,
@@ -48,7 +49,7 @@ import {
  */
 function conv2dBackpropFilterDirect(
   backend: WasmBackendLike,
-  loops: SimdLoops,
+  loops: ConvLoops,
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
@@ -58,10 +59,10 @@ function conv2dBackpropFilterDirect(
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
   if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0 && winogradFits(n, oh, ow, ci)) {
-    traceRoute(tf.Conv2DBackpropFilter, "winograd");
+    traceRoute(tf.Conv2DBackpropFilter, fmaRoute("winograd", loops));
     return winogradFilterGrad3x3(backend, loops, x, dy, top, left);
   }
-  traceRoute(tf.Conv2DBackpropFilter, "direct");
+  traceRoute(tf.Conv2DBackpropFilter, fmaRoute("direct", loops));
   const dw = backend.makeOutput([kh, kw, ci, co], "float32");
   const heap = backend.wasm.HEAPF32;
   const d0 = index32(backend, dw);
@@ -128,7 +129,7 @@ function conv2dBackpropFilterNHWC(
     "channelsLast",
   );
   const ok = internalsOk(backend);
-  const loops = ok && co % 4 === 0 && x.dtype === "float32" ? simdLoops(backend.wasm) : null;
+  const loops = ok && co % 4 === 0 && x.dtype === "float32" ? convLoops(backend.wasm) : null;
   if (loops != null) return conv2dBackpropFilterDirect(backend, loops, x, dy, info);
   traceRoute(tf.Conv2DBackpropFilter, ok ? "xnnpack" : `xnnpack, ${INTERNALS_DIFFER_ROUTE}`);
   const [n, h, w] = x.shape;

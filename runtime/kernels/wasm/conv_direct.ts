@@ -1,7 +1,9 @@
-// Direct convolutions in resnetc's SIMD module (simd_module.ts, convRows), for the forward conv
-// (Conv2D, and FusedConv2D without bias or activation, as tfjs-layers runs a bias-free conv) and
-// the input gradient (Conv2DBackpropInput), float32 channels-last with output channels a multiple
-// of 4 (forward filters up to DIRECT_MAX_FILTER_FLOATS; larger ones run faster on XNNPACK).
+// Direct convolutions in resnetc's SIMD module (simd_module.ts, convRows; the FMA and epilogue
+// variants from conv_module.ts), for the forward conv (Conv2D; FusedConv2D with a bias and/or
+// relu, applied as the output is stored; ResnetcFusedConv2D, fused_conv.ts, which also adds a
+// residual there) and the input gradient (Conv2DBackpropInput), float32 channels-last with output
+// channels a multiple of 4 (forward filters up to DIRECT_MAX_FILTER_FLOATS; larger ones run faster
+// on XNNPACK).
 // XNNPACK's convolution, which these replace, ran ResNet-20's 3x3 layers at about 7-8 ms per
 // [64,32,32,16] call; the direct loops take about 5-6, and the strided input gradient no longer
 // multiplies the zeros XNNPACK's route inserts into dy (3 of every 4 products).
@@ -24,7 +26,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { callOriginal, wasmKernelConfig, type KernelArgs } from "./kernel_config.js";
 import { traceRoute } from "./route_trace.js";
-import { simdLoops, type ConvRows, type SimdLoops } from "./simd_module.js";
+import {
+  convLoops,
+  convRoute,
+  epilogueFlags,
+  type ConvLoops,
+  type ConvRowsE,
+  type Epilogue,
+} from "./conv_module.js";
+import type { ConvRows } from "./simd_module.js";
 import { winograd3x3, winogradFits } from "./winograd.js";
 import {
   asWasmBackend,
@@ -60,15 +70,22 @@ interface Geometry {
   weights: number;
   cin: number;
   cout: number;
+  /** The output tensor's address (for the residual's offset from it), with an epilogue. */
+  outTensor?: number;
 }
 
 function runRegions(
   backend: WasmBackendLike,
-  loops: SimdLoops,
+  loops: ConvLoops,
   g: Geometry,
   regions: Region[],
+  epilogue?: Epilogue,
 ): void {
-  const live = regions.filter((r) => r.rows > 0 && r.cols > 0 && r.taps.length > 0);
+  const flags = epilogueFlags(epilogue);
+  // With an epilogue, pixels that see only padding still get bias, residual and ReLU: no taps.
+  const live = regions.filter(
+    (r) => r.rows > 0 && r.cols > 0 && (r.taps.length > 0 || flags !== 0),
+  );
   if (live.length === 0 || g.images <= 0) return;
   const nAll = live.reduce((a, r) => a + r.taps.length, 0);
   const tapsT = backend.makeOutput([nAll * 2], "int32");
@@ -84,6 +101,20 @@ function runRegions(
   }
   const { cin, cout, weights, srcPix, outPix, srcRow, outRow } = g;
   const co16 = cout - (cout % 16);
+  const resDelta = (epilogue?.residual ?? 0) - (g.outTensor ?? 0);
+  const bias = epilogue?.bias ?? 0;
+  const rows: ConvRows[] = [
+    loops.convRows2x16,
+    loops.convRows1x16,
+    loops.convRows2x4,
+    loops.convRows1x4,
+  ];
+  const rowsE: ConvRowsE[] = [
+    loops.convRowsE2x16,
+    loops.convRowsE1x16,
+    loops.convRowsE2x4,
+    loops.convRowsE1x4,
+  ];
   for (let n = 0; n < g.images; n++) {
     live.forEach((r, ri) => {
       const taps = tapAddr[ri];
@@ -92,8 +123,8 @@ function runRegions(
       const src = r.src + n * g.srcImage;
       const out = r.out + n * g.outImage;
       // Pixel pairs, then the last column when the row has an odd number of pixels.
-      const call = (f: ConvRows, s0: number, o0: number, nPix: number, c0: number, c1: number) =>
-        f(
+      const call = (k: number, s0: number, o0: number, nPix: number, c0: number, c1: number) => {
+        const args = [
           s0,
           srcPix,
           nPix,
@@ -109,15 +140,18 @@ function runRegions(
           r.rows,
           srcRow,
           outRow,
-        );
+        ] as const;
+        if (flags === 0) rows[k](...args);
+        else rowsE[k](...args, bias, resDelta, flags);
+      };
       const last = [src + pairs * srcPix, out + pairs * outPix] as const;
       if (co16 > 0) {
-        if (pairs > 0) call(loops.convRows2x16, src, out, pairs, 0, co16);
-        if (pairs < r.cols) call(loops.convRows1x16, last[0], last[1], 1, 0, co16);
+        if (pairs > 0) call(0, src, out, pairs, 0, co16);
+        if (pairs < r.cols) call(1, last[0], last[1], 1, 0, co16);
       }
       if (co16 < cout) {
-        if (pairs > 0) call(loops.convRows2x4, src, out, pairs, co16, cout);
-        if (pairs < r.cols) call(loops.convRows1x4, last[0], last[1], 1, co16, cout);
+        if (pairs > 0) call(2, src, out, pairs, co16, cout);
+        if (pairs < r.cols) call(3, last[0], last[1], 1, co16, cout);
       }
     });
   }
@@ -148,14 +182,18 @@ function axisRuns(
   return runs;
 }
 
-/** y = conv2d(x, W) for float32 NHWC x, W [KH, KW, Ci, Co], Co % 4 == 0. */
-function conv2dDirect(
+/**
+ * y = conv2d(x, W) for float32 NHWC x, W [KH, KW, Ci, Co], Co % 4 == 0, with the epilogue
+ * (bias, residual, ReLU) applied as y is stored.
+ */
+export function conv2dDirect(
   kernelName: string,
   backend: WasmBackendLike,
-  loops: SimdLoops,
+  loops: ConvLoops,
   x: tf.TensorInfo,
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
+  epilogue?: Epilogue,
 ): tf.TensorInfo {
   const [n, h, w, ci] = x.shape;
   const { outHeight: oh, outWidth: ow, outChannels: co } = info;
@@ -163,23 +201,15 @@ function conv2dDirect(
   const { dilationHeight: dh, dilationWidth: dw } = info;
   const { top, left } = info.padInfo;
   if (WINOGRAD && kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1) {
-    if (ci % 4 === 0 && co > 0 && winogradFits(n, oh, ow, ci)) {
-      traceRoute(kernelName, "winograd");
-      const w0 = index32(backend, filter);
-      return winograd3x3(
-        backend,
-        loops,
-        x,
-        top,
-        left,
-        oh,
-        ow,
-        co,
-        (heap, y, z, i, o) => heap[w0 + ((y * 3 + z) * ci + i) * co + o],
-      );
+    // A residual is added in Winograd's stores only when the output is not cropped.
+    const evenOrNoResidual = epilogue?.residual == null || (oh % 2 === 0 && ow % 2 === 0);
+    if (ci % 4 === 0 && co > 0 && winogradFits(n, oh, ow, ci) && evenOrNoResidual) {
+      traceRoute(kernelName, convRoute("winograd", loops, epilogue));
+      const taps = { w: offsetOf(backend, filter), tapStride: ci * co * 4 };
+      return winograd3x3(backend, loops, x, top, left, oh, ow, co, taps, epilogue);
     }
   }
-  traceRoute(kernelName, "direct");
+  traceRoute(kernelName, convRoute("direct", loops, epilogue));
   const out = backend.makeOutput([n, oh, ow, co], "float32");
   if (n * oh * ow * co === 0) return out;
   const rowRuns = axisRuns(oh, kh, h, (o, t) => o * sh + t * dh - top);
@@ -222,8 +252,10 @@ function conv2dDirect(
       weights: offsetOf(backend, filter),
       cin: ci,
       cout: co,
+      outTensor: yAddr,
     },
     regions,
+    epilogue,
   );
   return out;
 }
@@ -246,7 +278,7 @@ function phaseTaps(a: number, pad: number, s: number, k: number): [number, numbe
 /** dx for float32 NHWC dy [N, OH, OW, Co], W [KH, KW, Ci, Co], Ci % 4 == 0. */
 function conv2dBackpropInputDirect(
   backend: WasmBackendLike,
-  loops: SimdLoops,
+  loops: ConvLoops,
   dy: tf.TensorInfo,
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
@@ -257,23 +289,18 @@ function conv2dBackpropInputDirect(
   const { top, left } = info.padInfo;
   const wino = kh === 3 && kw === 3 && sh === 1 && sw === 1 && co % 4 === 0;
   if (WINOGRAD && wino && winogradFits(n, h, w, co)) {
-    traceRoute(tf.Conv2DBackpropInput, "winograd");
-    // dx is the 3x3 stride-1 convolution of dy with W flipped and transposed, pads 2 - pad.
-    const w0 = index32(backend, filter);
-    return winograd3x3(
-      backend,
-      loops,
-      dy,
-      2 - top,
-      2 - left,
-      h,
-      w,
-      ci,
-      (heap, y, z, o, i) => heap[w0 + (((2 - y) * 3 + (2 - z)) * ci + i) * co + o],
-    );
+    traceRoute(tf.Conv2DBackpropInput, convRoute("winograd", loops));
+    // dx is the 3x3 stride-1 convolution of dy with W flipped and transposed, pads 2 - pad:
+    // the transposed taps ([3, 3, Co, Ci]) read last to first.
+    const wt = transposeTaps(backend, filter);
+    const plane = co * ci * 4;
+    const taps = { w: offsetOf(backend, wt) + 8 * plane, tapStride: -plane };
+    const dx = winograd3x3(backend, loops, dy, 2 - top, 2 - left, h, w, ci, taps);
+    release(backend, wt);
+    return dx;
   }
   // Strided: dx in sh x sw phases, each a stride-1 convolution of dy.
-  traceRoute(tf.Conv2DBackpropInput, sh * sw > 1 ? "phases" : "direct");
+  traceRoute(tf.Conv2DBackpropInput, convRoute(sh * sw > 1 ? "phases" : "direct", loops));
   const dx = backend.makeOutput([n, h, w, ci], "float32");
   if (n * h * w * ci === 0) return dx;
 
@@ -363,24 +390,25 @@ const WINOGRAD = true;
  * The loops, when the tensors are float32 NHWC, `channels` (the output's) is a multiple of 4 and
  * the filter has at most maxFilter floats.
  */
-function loopsFor(
+export function loopsFor(
   backend: WasmBackendLike,
   dataFormat: string | undefined,
   channels: number,
   maxFilter: number,
   filter: tf.TensorInfo,
   ...ts: tf.TensorInfo[]
-): SimdLoops | null {
+): ConvLoops | null {
   if (dataFormat === "NCHW" || channels % 4 !== 0) return null;
   if (tf.util.sizeFromShape(filter.shape) > maxFilter) return null;
   if (filter.dtype !== "float32") return null;
   if (ts.some((t) => t.dtype !== "float32")) return null;
-  return simdLoops(backend.wasm);
+  return convLoops(backend.wasm);
 }
 
 /**
- * Conv2D or FusedConv2D (the latter only without bias, prelu weights or activation: anything
- * else goes to the original kernel, as does NCHW and Co % 4 != 0).
+ * Conv2D or FusedConv2D (the latter with a [Co] bias and/or activation relu or linear, applied in
+ * the loops' stores; prelu, leakyrelu and the other activations go to the original kernel, as do
+ * NCHW and Co % 4 != 0).
  */
 export function makeConv2dConfig(
   kernelName: "Conv2D" | "FusedConv2D",
@@ -393,14 +421,24 @@ export function makeConv2dConfig(
       tf.TensorInfo | undefined
     >;
     const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
-    const plain =
+    const act = attrs.activation;
+    const fusable =
       kernelName === "Conv2D" ||
-      (bias == null &&
-        preluActivationWeights == null &&
-        (attrs.activation == null || attrs.activation === "linear"));
+      (preluActivationWeights == null &&
+        (act == null || act === "linear" || act === "relu") &&
+        (bias == null || (bias.shape.length === 1 && bias.shape[0] === filter?.shape[3])));
+    const extra = bias != null && kernelName === "FusedConv2D" ? [bias] : [];
     const loops =
-      plain && x != null && filter != null
-        ? loopsFor(backend, attrs.dataFormat, filter.shape[3], DIRECT_MAX_FILTER_FLOATS, filter, x)
+      fusable && x != null && filter != null
+        ? loopsFor(
+            backend,
+            attrs.dataFormat,
+            filter.shape[3],
+            DIRECT_MAX_FILTER_FLOATS,
+            filter,
+            x,
+            ...extra,
+          )
         : null;
     if (loops == null) return callOriginal(original, kernelName, args, "xnnpack");
     const info = tf.backend_util.computeConv2DInfo(
@@ -413,7 +451,15 @@ export function makeConv2dConfig(
       false,
       "channelsLast",
     );
-    return conv2dDirect(kernelName, backend, loops, x!, filter!, info);
+    const epilogue: Epilogue | undefined =
+      kernelName === "FusedConv2D"
+        ? {
+            bias: bias != null ? offsetOf(backend, bias) : null,
+            residual: null,
+            relu: act === "relu",
+          }
+        : undefined;
+    return conv2dDirect(kernelName, backend, loops, x!, filter!, info, epilogue);
   };
   return wasmKernelConfig(kernelName, original, kernelFunc);
 }

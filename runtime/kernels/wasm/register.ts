@@ -8,7 +8,10 @@
 //                                   F(2x2, 3x3), winograd.ts), XNNPACK when Ci % 4 != 0
 //   Conv2D, FusedConv2D   replaced  direct SIMD convolution (3x3 stride 1: Winograd) when
 //                                   Co % 4 == 0, the filter is at most DIRECT_MAX_FILTER_FLOATS
-//                                   and (fused) there is no bias or activation; XNNPACK otherwise
+//                                   and (fused) the activation is relu or linear, bias and ReLU
+//                                   applied in the stores; XNNPACK otherwise
+//   ResnetcFusedConv2D    added     resnetc's conv + bias + residual + ReLU in one pass
+//                                   (fused_conv.ts); stock kernels when the SIMD routes cannot
 //   Tile                  replaced  the original is an index-per-element loop; this one copies
 //                                   blocks (batch norm's gradient tiles [1,1,1,C] up to [N,H,W,C])
 //   StridedSlice          replaced  same story (option-A shortcut x[:, ::2, ::2, :]); copies runs
@@ -37,6 +40,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // Importing the package registers its own kernels first, so ours replace them (never the other
 // way round, which would happen if the package were imported after this module ran).
 import "@tensorflow/tfjs-backend-wasm";
+import { FUSED_CONV_KERNEL } from "../../../compiler/targets/tfjs/fused-kernels.js";
 import { registerTrainingGradients } from "../gradients.js";
 import { conv2dBackpropFilterConfig } from "./conv2d_backprop_filter.js";
 import { makeConv2dBackpropInputConfig } from "./conv2d_backprop_input.js";
@@ -56,6 +60,7 @@ import {
 } from "./channel_ops.js";
 import { CPU_DELEGATED_KERNELS, makeCpuDelegateConfig } from "./cpu_delegate.js";
 import { makeConv2dConfig } from "./conv_direct.js";
+import { fusedConvConfig } from "./fused_conv.js";
 import { noteMissingOriginal } from "./internals.js";
 import { makeCastConfig, makeIdentityConfig } from "./identity.js";
 import { makeSliceConfig, makeStridedSliceConfig } from "./strided_slice.js";
@@ -142,7 +147,13 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
       tf.FusedConv2D,
       (o) => makeConv2dConfig("FusedConv2D", o),
       "replaced",
-      "without bias or activation: as Conv2D (Co % 4 == 0)",
+      "as Conv2D, bias and relu applied as the output is stored (Co % 4 == 0)",
+    ],
+    [
+      FUSED_CONV_KERNEL,
+      () => ({ ...fusedConvConfig }),
+      "added",
+      "resnetc's conv + bias + residual + relu, one pass over the output (XNNPACK + Add if Co % 4)",
     ],
     [
       tf.Sum,

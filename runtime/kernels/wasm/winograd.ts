@@ -2,7 +2,7 @@
 // input gradient, which is a 3x3 stride-1 convolution of dy with the flipped, transposed filter):
 // 16 products per 2x2 output tile instead of 36, so 4/9 of the direct loops' multiply-adds.
 //
-//   U[k] = (G g G^T)[k] for each (ci, co)          [16, Cin, Cout]   (JS, float64, once per call)
+//   U[k] = (G g G^T)[k] for each (ci, co)          [16, Cin, Cout]   (winoFilter, once per call)
 //   for blocks of tiles (tile rows of one image, about 128 tiles):
 //     V[k][t] = (B^T d_t B)[k]  over 4 channels     [16, T, Cin]      (winoIn)
 //     M[k]    = V[k] @ U[k]                          [16, T, Cout]     (convRows, one tap)
@@ -13,6 +13,7 @@
 // Within float32 rounding of the direct result (the transforms only add and halve).
 
 import * as tf from "@tensorflow/tfjs-core";
+import { epilogueFlags, type ConvLoops, type Epilogue } from "./conv_module.js";
 import { accumulateOuter, type ConvRows, type SimdLoops } from "./simd_module.js";
 import { index32, offsetOf, release, runWasmKernel, type WasmBackendLike } from "./wasm_heap.js";
 
@@ -29,14 +30,14 @@ export function winogradFits(n: number, oh: number, ow: number, channels: number
   return n * oh * ow > 0 && copy <= WINOGRAD_MAX_COPY_FLOATS;
 }
 
-/** The filter's tap (kh, kw) weight from input channel ci to output channel co, on the heap. */
-export type FilterAt = (
-  heap: Float32Array,
-  kh: number,
-  kw: number,
-  ci: number,
-  co: number,
-) => number;
+/**
+ * Where a 3x3 filter's taps lie: tap t = 3*kh + kw is a [cin, cout] float32 plane at
+ * w + t*tapStride (bytes; negative for a flipped filter, tap 8 - t first).
+ */
+export interface FilterTaps {
+  w: number;
+  tapStride: number;
+}
 
 const SKEW = 36;
 
@@ -44,43 +45,28 @@ const SKEW = 36;
 const BLOCK_TILES = 256;
 
 /**
- * U = G g G^T for every (ci, co) of a 3x3 filter given by g, written as
- * [16, cin, cout] float32 (the caller releases it).
+ * U = G g G^T for every (ci, co): 16 [cin, cout] float32 planes, each uPlane(cin, cout) floats
+ * after the last (the caller releases it).
  */
 function transformFilter(
   backend: WasmBackendLike,
+  loops: ConvLoops,
   cin: number,
   cout: number,
-  g: FilterAt,
+  g: FilterTaps,
 ): tf.TensorInfo {
-  const u = backend.makeOutput([16, cin, cout], "float32");
-  const heap = backend.wasm.HEAPF32; // after the allocation
-  const u0 = index32(backend, u);
-  const plane = cin * cout;
-  const t = new Float64Array(12); // G g: 4 x 3
-  for (let ci = 0; ci < cin; ci++) {
-    for (let co = 0; co < cout; co++) {
-      for (let j = 0; j < 3; j++) {
-        const g0 = g(heap, 0, j, ci, co);
-        const g1 = g(heap, 1, j, ci, co);
-        const g2 = g(heap, 2, j, ci, co);
-        t[j] = g0;
-        t[3 + j] = 0.5 * (g0 + g1 + g2);
-        t[6 + j] = 0.5 * (g0 - g1 + g2);
-        t[9 + j] = g2;
-      }
-      const o = u0 + ci * cout + co;
-      for (let i = 0; i < 4; i++) {
-        const [a, b, c] = [t[3 * i], t[3 * i + 1], t[3 * i + 2]];
-        heap[o + 4 * i * plane] = a;
-        heap[o + (4 * i + 1) * plane] = 0.5 * (a + b + c);
-        heap[o + (4 * i + 2) * plane] = 0.5 * (a - b + c);
-        heap[o + (4 * i + 3) * plane] = c;
-      }
-    }
-  }
+  const stride = uPlane(cin, cout);
+  const u = backend.makeOutput([16 * stride], "float32");
+  loops.winoFilter(g.w, g.tapStride, (cin * cout) / 4, offsetOf(backend, u), stride * 4);
   return u;
 }
+
+/**
+ * The floats from one plane of U (or dU) to the next: SKEW more than packed, so that the
+ * filter transforms' 16 loads or stores of one group, a plane apart, do not alias in the cache
+ * (planes of 16 KiB, ResNet's 64x64: the filter gradient's transform measured 2x slower packed).
+ */
+const uPlane = (cin: number, cout: number) => cin * cout + SKEW;
 
 /**
  * The tiling of an oh x ow output (both routes): th x tw tiles of 2x2 outputs, whose 4x4 source
@@ -154,23 +140,29 @@ function fillPadded(
 /**
  * out[n, oy, ox, :] = sum over kh, kw < 3 of src[n, oy + kh - top, ox + kw - left, :] . g(kh, kw)
  * (zero outside src) for oy < oh, ox < ow: a 3x3 stride-1 convolution. cin and cout must be
- * multiples of 4.
+ * multiples of 4. With an epilogue (conv_module.ts), bias, residual and ReLU are applied in the
+ * output transform's stores; a residual only when oh and ow are even (the output is not cropped).
  */
 export function winograd3x3(
   backend: WasmBackendLike,
-  loops: SimdLoops,
+  loops: ConvLoops,
   src: tf.TensorInfo,
   top: number,
   left: number,
   oh: number,
   ow: number,
   cout: number,
-  g: FilterAt,
+  g: FilterTaps,
+  epilogue?: Epilogue,
 ): tf.TensorInfo {
   const [n, , , cin] = src.shape;
   const { th, tw, hp, wp, even, blockRows, maxT } = tiling(n, oh, ow);
+  const flags = epilogueFlags(epilogue);
+  if (!even && epilogue?.residual != null) {
+    throw new Error("resnetc winograd3x3: a residual needs an even output (no crop)");
+  }
   const out = backend.makeOutput([n, 2 * th, 2 * tw, cout], "float32");
-  const u = transformFilter(backend, cin, cout, g);
+  const u = transformFilter(backend, loops, cin, cout, g);
   // Zero-padded source: src row y at padded row y + top (rows outside [0, hp) dropped).
   const sp = backend.makeOutput([n, hp, wp, cin], "float32");
   // The 16 matrices of a block, each SKEW floats further than packed: strides that are multiples
@@ -183,7 +175,7 @@ export function winograd3x3(
     const t0 = index32(backend, taps);
     for (let k = 0; k < 16; k++) {
       backend.wasm.HEAP32[t0 + 2 * k] = 0;
-      backend.wasm.HEAP32[t0 + 2 * k + 1] = k * cin * cout * 4;
+      backend.wasm.HEAP32[t0 + 2 * k + 1] = k * uPlane(cin, cout) * 4;
     }
   }
   const [spA, vA, mA, uA, outA, tapsA] = [sp, v, m, u, out, taps].map((t) => offsetOf(backend, t));
@@ -222,7 +214,7 @@ export function winograd3x3(
     }
     for (let gi = g0; gi < g1; gi++) {
       const [b, r] = [Math.floor(gi / th), gi % th];
-      loops.winoOut(
+      const args = [
         mA + (gi - g0) * tw * cout * 4,
         cout * 4,
         (T * cout + SKEW) * 4,
@@ -231,7 +223,9 @@ export function winograd3x3(
         outA + (b * 2 * th + 2 * r) * 2 * tw * cout * 4,
         2 * tw * cout * 4,
         cout * 4,
-      );
+      ] as const;
+      if (flags === 0) loops.winoOut(...args);
+      else loops.winoOutE(...args, epilogue!.bias ?? 0, (epilogue!.residual ?? outA) - outA, flags);
     }
   }
   release(backend, u, sp, v, m, taps);
@@ -258,7 +252,7 @@ export function winograd3x3(
  */
 export function winogradFilterGrad3x3(
   backend: WasmBackendLike,
-  loops: SimdLoops,
+  loops: ConvLoops,
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   top: number,
@@ -271,12 +265,13 @@ export function winogradFilterGrad3x3(
   const dyp = even ? dy : backend.makeOutput([n, 2 * th, 2 * tw, co], "float32");
   const v = backend.makeOutput([16 * (maxT * ci + SKEW)], "float32");
   const d = backend.makeOutput([16 * (maxT * co + SKEW)], "float32");
-  const du = backend.makeOutput([16, ci, co], "float32");
+  const duPlane = uPlane(ci, co);
+  const du = backend.makeOutput([16 * duPlane], "float32");
   const dw = backend.makeOutput([3, 3, ci, co], "float32");
   fillPadded(backend, x, xp, top, left);
   if (dyp !== dy) fillPadded(backend, dy, dyp, 0, 0);
   const du0 = index32(backend, du);
-  backend.wasm.HEAPF32.fill(0, du0, du0 + 16 * ci * co);
+  backend.wasm.HEAPF32.fill(0, du0, du0 + 16 * duPlane);
   const [xA, dyA, vA, dA, duA] = [xp, dyp, v, d, du].map((t) => offsetOf(backend, t));
   for (let g0 = 0; g0 < n * th; g0 += blockRows) {
     const g1 = Math.min(n * th, g0 + blockRows);
@@ -290,30 +285,13 @@ export function winogradFilterGrad3x3(
       const xk = vA + k * (T * ci + SKEW) * 4;
       const dk = dA + k * (T * co + SKEW) * 4;
       // One "row" of T tiles (the row strides only bound the loop: nonzero).
-      const acc = duA + k * ci * co * 4;
+      const acc = duA + k * duPlane * 4;
       accumulateOuter(loops, xk, dk, acc, 1, T, T * ci * 4, ci * 4, T * co * 4, ci, co);
     }
   }
   // dW = G^T dU G for every (ci, co).
-  const heap = backend.wasm.HEAPF32;
-  const w0 = index32(backend, dw);
   const plane = ci * co;
-  const u = new Float64Array(16);
-  const t = new Float64Array(12); // G^T dU: 3 x 4
-  for (let i = 0; i < plane; i++) {
-    for (let k = 0; k < 16; k++) u[k] = heap[du0 + k * plane + i];
-    for (let j = 0; j < 4; j++) {
-      t[j] = u[j] + 0.5 * (u[4 + j] + u[8 + j]);
-      t[4 + j] = 0.5 * (u[4 + j] - u[8 + j]);
-      t[8 + j] = 0.5 * (u[4 + j] + u[8 + j]) + u[12 + j];
-    }
-    for (let a = 0; a < 3; a++) {
-      const [p0, p1, p2, p3] = [t[4 * a], t[4 * a + 1], t[4 * a + 2], t[4 * a + 3]];
-      heap[w0 + 3 * a * plane + i] = p0 + 0.5 * (p1 + p2);
-      heap[w0 + (3 * a + 1) * plane + i] = 0.5 * (p1 - p2);
-      heap[w0 + (3 * a + 2) * plane + i] = 0.5 * (p1 + p2) + p3;
-    }
-  }
+  loops.winoFilterGrad(duA, duPlane * 4, plane / 4, offsetOf(backend, dw), plane * 4);
   release(backend, xp, v, d, du);
   if (dyp !== dy) release(backend, dyp);
   return dw;

@@ -1,9 +1,10 @@
-// resnetc's direct SIMD convolutions on wasm (Conv2D, FusedConv2D without bias or activation,
-// Conv2DBackpropInput) against the cpu kernels, called as kernels: ResNet shapes, output channel
+// resnetc's direct SIMD convolutions on wasm (Conv2D, FusedConv2D with bias and relu applied in
+// the stores, Conv2DBackpropInput) against the cpu kernels, called as kernels, each case with the
+// fused multiply-add loops and the mul+add ones (fma.ts): ResNet shapes, output channel
 // counts with a 4-wide tail (Co % 16 != 0), odd widths (a pixel left after the pairs), strides,
 // dilations, explicit and oversized pads, 'valid' dropping rows, kernels larger than the input,
 // strides larger than the kernel (input-gradient phases no tap reaches), and the cases that go to
-// the original kernels (bias, activation, Co % 4 != 0, filters over the size limit); 3x3
+// the original kernels (other activations, Co % 4 != 0, filters over the size limit); 3x3
 // stride-1 cases run as Winograd F(2x2, 3x3).
 
 import * as tf from "@tensorflow/tfjs-core";
@@ -20,6 +21,7 @@ import {
   size,
   type ConvCase,
 } from "./helpers.js";
+import { FMA_VARIANTS, withFma } from "./fma.js";
 
 /** A case with the routes resnetc's kernels must take: forward, and input gradient (dx). */
 type Case = ConvCase & { fwd: "winograd" | "direct" | "xnnpack"; dx?: string };
@@ -277,22 +279,47 @@ describe("wasm direct Conv2D and FusedConv2D match cpu", () => {
   });
 
   for (const c of CASES) {
-    it(label(c), async () => {
-      const { cpu, wasm, routes } = await onCpuAndWasm(() => [forward(c), forward(c, {})]);
-      expect(routesOf(routes, "Conv2D"), "Conv2D's route").toEqual({ [c.fwd]: 1 });
-      expect(routesOf(routes, "FusedConv2D"), "FusedConv2D's route").toEqual({ [c.fwd]: 1 });
-      expect(wasm[0].shape).toEqual(cpu[0].shape);
-      expectClose(wasm[0].data, cpu[0].data, `conv2d ${label(c)}`);
-      expectClose(wasm[1].data, cpu[1].data, `fused conv2d ${label(c)}`);
+    for (const v of FMA_VARIANTS) {
+      it(`${label(c)} (${v.label})`, async () => {
+        const { cpu, wasm, routes } = await withFma(v, () =>
+          onCpuAndWasm(() => [forward(c), forward(c, {})]),
+        );
+        const route = v.route(c.fwd);
+        expect(routesOf(routes, "Conv2D"), "Conv2D's route").toEqual({ [route]: 1 });
+        expect(routesOf(routes, "FusedConv2D"), "FusedConv2D's route").toEqual({ [route]: 1 });
+        expect(wasm[0].shape).toEqual(cpu[0].shape);
+        expectClose(wasm[0].data, cpu[0].data, `conv2d ${label(c)}`);
+        expectClose(wasm[1].data, cpu[1].data, `fused conv2d ${label(c)}`);
+      });
+    }
+  }
+
+  for (const v of FMA_VARIANTS) {
+    it(`fused with bias and/or relu: applied in the stores (${v.label})`, async () => {
+      const c = CASES[4];
+      const { cpu, wasm, routes } = await withFma(v, () =>
+        onCpuAndWasm(() => [
+          forward(c, { bias: true }),
+          forward(c, { activation: "relu" }),
+          forward(c, { bias: true, activation: "relu" }),
+          forward(c, { bias: true, activation: "linear" }),
+        ]),
+      );
+      expect(routesOf(routes, "FusedConv2D")).toEqual({
+        [v.route("winograd", "bias")]: 2,
+        [v.route("winograd", "relu")]: 1,
+        [v.route("winograd", "bias", "relu")]: 1,
+      });
+      cpu.forEach((r, i) => expectClose(wasm[i].data, r.data, `fused variant ${i}`));
     });
   }
 
-  it("fused with bias or relu (the original kernel)", async () => {
+  it("fused with other activations (elu, sigmoid, relu6): the original kernel", async () => {
     const c = CASES[4];
     const { cpu, wasm, routes } = await onCpuAndWasm(() => [
-      forward(c, { bias: true }),
-      forward(c, { activation: "relu" }),
-      forward(c, { bias: true, activation: "relu" }),
+      forward(c, { bias: true, activation: "elu" }),
+      forward(c, { activation: "sigmoid" }),
+      forward(c, { bias: true, activation: "relu6" }),
     ]);
     expect(routesOf(routes, "FusedConv2D")).toEqual({ xnnpack: 3 });
     cpu.forEach((r, i) => expectClose(wasm[i].data, r.data, `fused variant ${i}`));
@@ -301,13 +328,16 @@ describe("wasm direct Conv2D and FusedConv2D match cpu", () => {
 
 describe("wasm direct Conv2DBackpropInput matches cpu", () => {
   for (const c of CASES) {
-    it(label(c), async () => {
-      if (c.dilations) return; // tfjs has no input gradient for dilated convolutions
-      const { cpu, wasm, routes } = await onCpuAndWasm(() => inputGrad(c));
-      expect(routesOf(routes, "Conv2DBackpropInput"), "its route").toEqual({ [c.dx!]: 1 });
-      expect(wasm.shape).toEqual(c.x);
-      expectClose(wasm.data, cpu.data, `dx ${label(c)}`);
-    });
+    for (const v of FMA_VARIANTS) {
+      it(`${label(c)} (${v.label})`, async () => {
+        if (c.dilations) return; // tfjs has no input gradient for dilated convolutions
+        const { cpu, wasm, routes } = await withFma(v, () => onCpuAndWasm(() => inputGrad(c)));
+        const route = v.route(c.dx!);
+        expect(routesOf(routes, "Conv2DBackpropInput"), "its route").toEqual({ [route]: 1 });
+        expect(wasm.shape).toEqual(c.x);
+        expectClose(wasm.data, cpu.data, `dx ${label(c)}`);
+      });
+    }
   }
 
   it("frees every intermediate it makes on the wasm heap", async () => {

@@ -14,6 +14,7 @@ import {
   routesOf,
   type Pad,
 } from "./helpers.js";
+import { FMA_VARIANTS, withFma } from "./fma.js";
 
 interface Case {
   name: string;
@@ -221,14 +222,18 @@ describe("wasm conv2d gradients match cpu", () => {
   });
 
   for (const c of CASES) {
-    it(c.name, async () => {
-      const { cpu, wasm, routes } = await onCpuAndWasm(() => run(c));
-      expect(routesOf(routes, "Conv2DBackpropFilter"), "dW's route").toEqual({ [c.dW]: 1 });
-      expect(routesOf(routes, "Conv2DBackpropInput"), "dx's route").toEqual({ [c.dx]: 1 });
-      const names = ["y", "dx", "dW", "dBias"];
-      expect(wasm.length).toBe(cpu.length);
-      for (let i = 0; i < cpu.length; i++) expectClose(wasm[i], cpu[i], `${c.name}: ${names[i]}`);
-    });
+    for (const v of FMA_VARIANTS) {
+      it(`${c.name} (${v.label})`, async () => {
+        const { cpu, wasm, routes } = await withFma(v, () => onCpuAndWasm(() => run(c)));
+        const dW = v.route(c.dW);
+        const dx = v.route(c.dx);
+        expect(routesOf(routes, "Conv2DBackpropFilter"), "dW's route").toEqual({ [dW]: 1 });
+        expect(routesOf(routes, "Conv2DBackpropInput"), "dx's route").toEqual({ [dx]: 1 });
+        const names = ["y", "dx", "dW", "dBias"];
+        expect(wasm.length).toBe(cpu.length);
+        for (let i = 0; i < cpu.length; i++) expectClose(wasm[i], cpu[i], `${c.name}: ${names[i]}`);
+      });
+    }
   }
 
   it("depthwise conv and gather gradients (delegated to the cpu kernels) match cpu", async () => {

@@ -93,7 +93,12 @@ describe("doctor", () => {
     // tfjs-backend-wasm's internals are what resnetc's kernels read (the pinned versions).
     expect(report.wasm.internals).toBeNull();
     expect(report.wasm.kernels.map((k) => k.kernel)).toEqual(
-      expect.arrayContaining(["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile"]),
+      expect.arrayContaining([
+        "Conv2DBackpropFilter",
+        "Conv2DBackpropInput",
+        "Tile",
+        "ResnetcFusedConv2D",
+      ]),
     );
   });
 
@@ -113,6 +118,9 @@ describe("doctor", () => {
     expect(text).toMatch(/^auto picks: backend \w+ \(auto: /m);
     expect(text).toContain("heap limit  4.0 GiB");
     expect(text).toContain("SIMD loops  loaded: resnetc's kernels below run on them");
+    expect(text).toContain(
+      "FMA         on: the convolutions' multiply-adds are fused (f32x4.relaxed_madd)",
+    );
     expect(text).toContain("  internals   as resnetc's kernels expect\n");
     if (!optionalInstalled) {
       expect(text).toMatch(/^ {2}node {4}not installed {3}@tensorflow\/tfjs-node$/m);

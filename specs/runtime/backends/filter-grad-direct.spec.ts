@@ -16,6 +16,7 @@ import {
   size,
   type ConvCase,
 } from "./helpers.js";
+import { FMA_VARIANTS, withFma } from "./fma.js";
 
 /** A case with the route resnetc's Conv2DBackpropFilter must take. */
 type Case = ConvCase & { route: "winograd" | "direct" | "xnnpack" };
@@ -81,12 +82,15 @@ function filterGrad(c: Case): { shape: number[]; data: number[] } {
 describe("wasm Conv2DBackpropFilter (direct route) matches cpu", () => {
   for (const c of CASES) {
     const label = `x ${JSON.stringify(c.x)} filter ${JSON.stringify(c.filter)} strides ${c.strides} pad ${JSON.stringify(c.pad)}`;
-    it(label, async () => {
-      const { cpu, wasm, routes } = await onCpuAndWasm(() => filterGrad(c));
-      expect(routesOf(routes, "Conv2DBackpropFilter"), "its route").toEqual({ [c.route]: 1 });
-      expect(wasm.shape).toEqual(c.filter);
-      expectClose(wasm.data, cpu.data, label);
-    });
+    for (const v of FMA_VARIANTS) {
+      it(`${label} (${v.label})`, async () => {
+        const { cpu, wasm, routes } = await withFma(v, () => onCpuAndWasm(() => filterGrad(c)));
+        const route = v.route(c.route);
+        expect(routesOf(routes, "Conv2DBackpropFilter"), "its route").toEqual({ [route]: 1 });
+        expect(wasm.shape).toEqual(c.filter);
+        expectClose(wasm.data, cpu.data, label);
+      });
+    }
   }
 
   it("frees every intermediate it makes on the wasm heap", async () => {

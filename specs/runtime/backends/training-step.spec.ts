@@ -120,11 +120,16 @@ function trainTwoSteps(): StepResult {
 describe("a ResNet training step on wasm matches cpu", () => {
   it("loss, every gradient, and the weights after two momentum steps", async () => {
     const { cpu, wasm, routes } = await onCpuAndWasm(trainTwoSteps);
-    // Per step: the stem (3 input channels, bias) on XNNPACK, the strided conv direct (its dx in
-    // phases), the three 3x3 stride-1 convs as Winograd; batch norm on the SIMD passes.
-    expect(routes.FusedConv2D).toEqual({ xnnpack: 2, direct: 2, winograd: 6 });
-    expect(routes.Conv2DBackpropFilter).toEqual({ direct: 4, winograd: 6 });
-    expect(routes.Conv2DBackpropInput).toEqual({ xnnpack: 2, phases: 2, winograd: 6 });
+    // Per step: the stem (3 input channels, bias added in the direct loops' stores; its dx on
+    // XNNPACK, Ci % 4), the strided conv direct (its dx in phases), the three 3x3 stride-1 convs as
+    // Winograd, all with fused multiply-adds; batch norm on the SIMD passes.
+    expect(routes.FusedConv2D).toEqual({
+      "direct+fma+bias": 2,
+      "direct+fma": 2,
+      "winograd+fma": 6,
+    });
+    expect(routes.Conv2DBackpropFilter).toEqual({ "direct+fma": 4, "winograd+fma": 6 });
+    expect(routes.Conv2DBackpropInput).toEqual({ xnnpack: 2, "phases+fma": 2, "winograd+fma": 6 });
     expect(routes.FusedBatchNorm).toEqual({ affine: 10 });
     expect(routes.Mean["column sums"]).toBe(20);
     expect(routes.Sum["column sums"]).toBe(56);

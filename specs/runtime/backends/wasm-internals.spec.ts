@@ -212,7 +212,7 @@ describe("RESNETC_WASM_SIMD=off", () => {
       const fallback = await onWasm(conv);
       expect(wasmSimdFailure()).toBe("disabled by RESNETC_WASM_SIMD=off");
       expect(await onWasm(() => wasmSimdLoaded())).toBe(false);
-      expect(stopRouteTrace().Conv2D).toEqual({ winograd: 1, xnnpack: 1 });
+      expect(stopRouteTrace().Conv2D).toEqual({ "winograd+fma": 1, xnnpack: 1 });
       fallback.forEach((v, i) => expect(Math.abs(v - simd[i])).toBeLessThan(1e-4));
     } finally {
       delete process.env.RESNETC_WASM_SIMD;

@@ -41,6 +41,7 @@ export const ELSE = 0x05;
 export const END = 0x0b;
 export const BR = 0x0c;
 export const BR_IF = 0x0d;
+export const DROP = 0x1a;
 export const SELECT = 0x1b;
 export const LOCAL_GET = 0x20;
 export const LOCAL_SET = 0x21;
@@ -65,6 +66,9 @@ export const F32X4_ADD = 0xe4;
 export const F32X4_SUB = 0xe5;
 export const F32X4_MUL = 0xe6;
 export const F32X4_DIV = 0xe7;
+export const F32X4_MAX = 0xe9;
+/** Relaxed SIMD: a * b + c, fused (one rounding) where the CPU has FMA. */
+export const F32X4_RELAXED_MADD = 0x105;
 /** A block type: the block leaves nothing on the stack. */
 const EMPTY_BLOCK = 0x40;
 
@@ -78,6 +82,7 @@ export const OPCODE_NAMES: Record<number, string> = {
   [END]: "end",
   [BR]: "br",
   [BR_IF]: "br_if",
+  [DROP]: "drop",
   [SELECT]: "select",
   [LOCAL_GET]: "local.get",
   [LOCAL_SET]: "local.set",
@@ -104,6 +109,8 @@ export const SIMD_OPCODE_NAMES: Record<number, string> = {
   [F32X4_SUB]: "f32x4.sub",
   [F32X4_MUL]: "f32x4.mul",
   [F32X4_DIV]: "f32x4.div",
+  [F32X4_MAX]: "f32x4.max",
+  [F32X4_RELAXED_MADD]: "f32x4.relaxed_madd",
 };
 
 /** Emits one function body; locals are numbered after the parameters. */
@@ -177,6 +184,12 @@ export class Body {
     then();
     this.op(ELSE);
     otherwise();
+    return this.op(END);
+  }
+  /** if (condition on the stack) { then } */
+  ifThen(then: () => void): this {
+    this.op(IF, EMPTY_BLOCK);
+    then();
     return this.op(END);
   }
   /** while (i <u end) { body; } — the body must advance i. */

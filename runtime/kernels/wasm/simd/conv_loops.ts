@@ -4,7 +4,43 @@
 // per-element matrix products, as one-tap convolutions). Channel counts are in groups of 4
 // floats (one v128); callers check that.
 
-import { F32X4_ADD, F32X4_MUL, I32, I32_ADD, I32_MUL, V128, type FuncDef } from "./assembler.js";
+import {
+  F32X4_ADD,
+  F32X4_MAX,
+  F32X4_MUL,
+  F32X4_RELAXED_MADD,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_MUL,
+  V128,
+  type Body,
+  type FuncDef,
+} from "./assembler.js";
+
+/**
+ * acc += a * x (v128 locals): f32x4.mul then f32x4.add (two roundings), or with `fma` one
+ * f32x4.relaxed_madd (relaxed SIMD; V8 emits vfmadd where the CPU has FMA3: one rounding).
+ */
+function mac(b: Body, acc: number, a: number, x: number, fma: boolean): void {
+  if (fma) {
+    b.get(a).get(x).get(acc).simd(F32X4_RELAXED_MADD).set(acc);
+  } else {
+    b.get(acc).get(a).get(x).f32x4(F32X4_MUL);
+    b.f32x4(F32X4_ADD).set(acc);
+  }
+}
+
+/** The epilogue flags of convRows(..., { epilogue: true }): what is applied before the store. */
+export const EPILOGUE_BIAS = 1;
+export const EPILOGUE_RESIDUAL = 2;
+export const EPILOGUE_RELU = 4;
+
+/** How a loop variant is assembled: fused multiply-adds, and (convRows) an epilogue. */
+export interface LoopVariant {
+  fma?: boolean;
+  epilogue?: boolean;
+}
 
 /**
  * The filter gradient's inner loops for one tap of one image (see conv2d_backprop_filter.ts):
@@ -16,7 +52,7 @@ import { F32X4_ADD, F32X4_MUL, I32, I32_ADD, I32_MUL, V128, type FuncDef } from 
  * ciB and o in [coFrom, coTo) in blocks of 4*coV, with the ciB x coV v128 sums of a block held in
  * locals over the whole rectangle. x values are splatted (load32_splat), dy rows loaded as v128s.
  */
-export function filterTap(name: string, ciB: number, coV: number): FuncDef {
+export function filterTap(name: string, ciB: number, coV: number, fma = false): FuncDef {
   return {
     name,
     params: 13,
@@ -62,10 +98,7 @@ export function filterTap(name: string, ciB: number, coV: number): FuncDef {
                 b.get(xp)
                   .load32Splat(4 * j)
                   .set(sp); // v128.load32_splat
-                for (let v = 0; v < coV; v++) {
-                  b.get(accs[j][v]).get(sp).get(d[v]).f32x4(F32X4_MUL);
-                  b.f32x4(F32X4_ADD).set(accs[j][v]);
-                }
+                for (let v = 0; v < coV; v++) mac(b, accs[j][v], sp, d[v], fma);
               }
               b.addTo(xp, xColStride, true);
               b.addTo(dp, colBytes, true);
@@ -114,11 +147,17 @@ export function filterTap(name: string, ciB: number, coV: number): FuncDef {
  * written at out + r*outRowStride + j*outPixStride. taps is an int32 array of (tapX, tapW) byte
  * offsets; each tap's weights are a [cin, cols] float32 matrix. The co block is the outer loop, so
  * its slice of the weights (taps x cin x 4*coV floats) stays in L1 over all the pixels.
+ *
+ * With `epilogue`, three more parameters (bias, resDelta, flags) and, before each store, by the
+ * bits of flags: + bias[o] (EPILOGUE_BIAS, bias a [cols] float32 vector), + the residual at the
+ * output's address + resDelta bytes (EPILOGUE_RESIDUAL, laid out as the output), then
+ * max(0, .) (EPILOGUE_RELU): one pass over the output, no second tensor.
  */
-export function convRows(name: string, P: number, coV: number): FuncDef {
+export function convRows(name: string, P: number, coV: number, variant: LoopVariant = {}): FuncDef {
+  const { fma = false, epilogue = false } = variant;
   return {
     name,
-    params: 15,
+    params: epilogue ? 18 : 15,
     build: (b) => {
       const [src, srcPixStride, nPix, taps, nTaps, cin, w, cols] = [0, 1, 2, 3, 4, 5, 6, 7];
       const [coFrom, coTo, out, outPixStride, nRows, srcRowStride, outRowStride] = [
@@ -141,11 +180,27 @@ export function convRows(name: string, P: number, coV: number): FuncDef {
       for (let p = 0; p < P; p++) accs.push(Array.from({ length: coV }, () => b.local(V128)));
       const wv = Array.from({ length: coV }, () => b.local(V128));
       const sp = b.local(V128);
+      const [bias, resDelta, flags] = [15, 16, 17];
+      const bv = epilogue ? Array.from({ length: coV }, () => b.local(V128)) : [];
+      const flag = (bit: number, then: () => void) =>
+        b.get(flags).i32(bit).op(I32_AND).ifThen(then);
 
       b.get(cols).i32(4).op(I32_MUL).set(colBytes);
       b.get(nTaps).i32(8).op(I32_MUL).get(taps).op(I32_ADD).set(tEnd);
       b.get(coFrom).set(cob);
       b.whileLess(cob, coTo, () => {
+        if (epilogue) {
+          flag(EPILOGUE_BIAS, () => {
+            for (let v = 0; v < coV; v++)
+              b.get(bias)
+                .get(cob)
+                .i32(4)
+                .op(I32_MUL)
+                .op(I32_ADD)
+                .load(16 * v)
+                .set(bv[v]);
+          });
+        }
         b.get(src).set(xrow);
         b.get(out).get(cob).i32(4).op(I32_MUL).op(I32_ADD).set(yrow);
         b.i32(0).set(r);
@@ -181,10 +236,7 @@ export function convRows(name: string, P: number, coV: number): FuncDef {
                     .set(wv[v]);
                 for (let p = 0; p < P; p++) {
                   b.get(xs[p]).load32Splat().set(sp); // v128.load32_splat
-                  for (let v = 0; v < coV; v++) {
-                    b.get(accs[p][v]).get(sp).get(wv[v]).f32x4(F32X4_MUL);
-                    b.f32x4(F32X4_ADD).set(accs[p][v]);
-                  }
+                  for (let v = 0; v < coV; v++) mac(b, accs[p][v], sp, wv[v], fma);
                 }
                 for (let p = 0; p < P; p++) b.addTo(xs[p], 4);
                 b.addTo(wp, colBytes, true);
@@ -194,6 +246,7 @@ export function convRows(name: string, P: number, coV: number): FuncDef {
             // out[pixel p, cob + 4v ...] = accs[p][v]
             b.get(yb).set(wp);
             for (let p = 0; p < P; p++) {
+              if (epilogue) epilogueAt(b, accs[p], wp, bv, resDelta, flag);
               for (let v = 0; v < coV; v++)
                 b.get(wp)
                   .get(accs[p][v])
@@ -212,4 +265,32 @@ export function convRows(name: string, P: number, coV: number): FuncDef {
       });
     },
   };
+}
+
+/** The epilogue of convRows on one pixel's accumulators (output at address local `wp`). */
+function epilogueAt(
+  b: Body,
+  accs: number[],
+  wp: number,
+  bv: number[],
+  resDelta: number,
+  flag: (bit: number, then: () => void) => void,
+): void {
+  flag(EPILOGUE_BIAS, () => {
+    accs.forEach((a, v) => b.get(a).get(bv[v]).f32x4(F32X4_ADD).set(a));
+  });
+  flag(EPILOGUE_RESIDUAL, () => {
+    accs.forEach((a, v) => {
+      b.get(a)
+        .get(wp)
+        .get(resDelta)
+        .op(I32_ADD)
+        .load(16 * v)
+        .f32x4(F32X4_ADD)
+        .set(a);
+    });
+  });
+  flag(EPILOGUE_RELU, () => {
+    accs.forEach((a) => b.get(a).v128Zero().f32x4(F32X4_MAX).set(a));
+  });
 }

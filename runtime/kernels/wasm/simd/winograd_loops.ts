@@ -2,12 +2,15 @@
 // the input transform (winoIn), the output transform (winoOut) and the filter gradient's dy
 // transform (winoDy), each over a row of tiles, 4 channels (one v128) at a time.
 
+import { EPILOGUE_BIAS, EPILOGUE_RELU, EPILOGUE_RESIDUAL } from "./conv_loops.js";
 import {
   F32X4_ADD,
+  F32X4_MAX,
   F32X4_NEG,
   F32X4_SUB,
   I32,
   I32_ADD,
+  I32_AND,
   I32_MUL,
   V128,
   type Body,
@@ -151,47 +154,82 @@ export const winoIn: FuncDef = {
  * m + (4i + j)*mMatBytes + t*mTileBytes, 4 channels at a time; Y's 2x2 pixels written at
  * y + t*2*pixBytes (rows rowBytes apart).
  */
-export const winoOut: FuncDef = {
-  name: "winoOut",
-  params: 8,
-  build: (b) => {
-    const [m, mTileBytes, mMatBytes, nTiles, c4, y, rowBytes, pixBytes] = [0, 1, 2, 3, 4, 5, 6, 7];
-    const t = b.local(I32);
-    const cb = b.local(I32);
-    const q = b.local(I32);
-    const yp = b.local(I32);
-    const mv = Array.from({ length: 16 }, () => b.local(V128));
-    const f = Array.from({ length: 8 }, () => b.local(V128));
-    tilesByChannelGroup(b, t, nTiles, cb, c4, () => {
-      tileAddress(b, m, t, mTileBytes, false, cb);
-      b.set(q);
-      for (let k = 0; k < 16; k++) {
-        b.get(q).load().set(mv[k]);
-        if (k < 15) b.addTo(q, mMatBytes, true);
-      }
-      // f = A^T M (2 rows x 4 columns)
-      for (let j = 0; j < 4; j++) {
-        const column = [0, 1, 2, 3].map((i) => mv[4 * i + j]);
-        aT(b, column, (k, push) => {
-          push();
-          b.set(f[4 * k + j]);
-        });
-      }
-      // Y = f A, 2 x 2, stored at pixels (r, 0) and (r, 1)
-      tileAddress(b, y, t, pixBytes, true, cb);
-      b.set(yp);
-      for (let r = 0; r < 2; r++) {
-        aT(b, f.slice(4 * r, 4 * r + 4), (k, push) => {
-          b.get(yp);
-          if (k === 1) b.get(pixBytes).op(I32_ADD);
-          push();
-          b.store();
-        });
-        if (r === 0) b.addTo(yp, rowBytes, true);
-      }
-    });
-  },
-};
+export const winoOut: FuncDef = winoOutDef("winoOut", false);
+
+/**
+ * winoOutE(m, mTileBytes, mMatBytes, nTiles, c4, y, rowBytes, pixBytes, bias, resDelta, flags):
+ * winoOut with convRows's epilogue (simd/conv_loops.ts) on every output pixel before its store:
+ * by the bits of flags, + bias (a [4*c4] vector), + the residual at the pixel's address +
+ * resDelta bytes, then max(0, .).
+ */
+export const winoOutE: FuncDef = winoOutDef("winoOutE", true);
+
+function winoOutDef(name: string, epilogue: boolean): FuncDef {
+  return {
+    name,
+    params: epilogue ? 11 : 8,
+    build: (b) => {
+      const [m, mTileBytes, mMatBytes, nTiles, c4, y, rowBytes, pixBytes] = [
+        0, 1, 2, 3, 4, 5, 6, 7,
+      ];
+      const [bias, resDelta, flags] = [8, 9, 10];
+      const t = b.local(I32);
+      const cb = b.local(I32);
+      const q = b.local(I32);
+      const yp = b.local(I32);
+      const mv = Array.from({ length: 16 }, () => b.local(V128));
+      const f = Array.from({ length: 8 }, () => b.local(V128));
+      const [addr, val, bv] = epilogue ? [b.local(I32), b.local(V128), b.local(V128)] : [0, 0, 0];
+      const flag = (bit: number, then: () => void) =>
+        b.get(flags).i32(bit).op(I32_AND).ifThen(then);
+      tilesByChannelGroup(b, t, nTiles, cb, c4, () => {
+        tileAddress(b, m, t, mTileBytes, false, cb);
+        b.set(q);
+        for (let k = 0; k < 16; k++) {
+          b.get(q).load().set(mv[k]);
+          if (k < 15) b.addTo(q, mMatBytes, true);
+        }
+        // f = A^T M (2 rows x 4 columns)
+        for (let j = 0; j < 4; j++) {
+          const column = [0, 1, 2, 3].map((i) => mv[4 * i + j]);
+          aT(b, column, (k, push) => {
+            push();
+            b.set(f[4 * k + j]);
+          });
+        }
+        if (epilogue) {
+          flag(EPILOGUE_BIAS, () => {
+            b.get(bias).get(cb).i32(16).op(I32_MUL).op(I32_ADD).load().set(bv);
+          });
+        }
+        // Y = f A, 2 x 2, stored at pixels (r, 0) and (r, 1)
+        tileAddress(b, y, t, pixBytes, true, cb);
+        b.set(yp);
+        for (let r = 0; r < 2; r++) {
+          aT(b, f.slice(4 * r, 4 * r + 4), (k, push) => {
+            b.get(yp);
+            if (k === 1) b.get(pixBytes).op(I32_ADD);
+            if (!epilogue) {
+              push();
+              b.store();
+              return;
+            }
+            b.set(addr);
+            push();
+            b.set(val);
+            flag(EPILOGUE_BIAS, () => b.get(val).get(bv).f32x4(F32X4_ADD).set(val));
+            flag(EPILOGUE_RESIDUAL, () => {
+              b.get(val).get(addr).get(resDelta).op(I32_ADD).load().f32x4(F32X4_ADD).set(val);
+            });
+            flag(EPILOGUE_RELU, () => b.get(val).v128Zero().f32x4(F32X4_MAX).set(val));
+            b.get(addr).get(val).store();
+          });
+          if (r === 0) b.addTo(yp, rowBytes, true);
+        }
+      });
+    },
+  };
+}
 
 /**
  * winoDy(dy, rowBytes, pixBytes, nTiles, c4, out, tileBytes, matBytes): the transform of the
