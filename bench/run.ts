@@ -12,7 +12,11 @@ import { lower } from "../compiler/targets/tfjs/lower.js";
 import { selectBackend } from "../runtime/backends/index.js";
 import { softmaxCrossEntropy } from "../runtime/train/loss.js";
 import { logitsModel, SgdMomentum, autoWorkers, isDecayedWeight } from "../runtime/train/index.js";
-import { layersForward } from "../runtime/train/gradients.js";
+import type { IrGraph } from "../compiler/ir/types.js";
+import { type Classifier, compiledClassifier } from "../runtime/infer/classifier.js";
+import { inferencePool, parallelClassifier, weightValues } from "../runtime/infer/parallel.js";
+import { executorForward } from "../runtime/train/executor.js";
+import { layersForward, type TrainingForward } from "../runtime/train/gradients.js";
 import { parallelStepper } from "../runtime/train/parallel/stepper.js";
 import { handResnet20, handResnet50 } from "./baseline.js";
 
@@ -55,8 +59,10 @@ async function trainRate(
   model: tfl.LayersModel,
   batch: number,
   steps: number,
+  forward?: TrainingForward,
 ): Promise<{ rate: number; tensorsGrow: number }> {
   const sub = logitsModel(model)!;
+  const fwd = forward ?? layersForward(sub);
   const params = sub.trainableWeights.map((w) => ({
     key: w.originalName,
     variable: (w as unknown as { val: tf.Variable }).val,
@@ -64,14 +70,14 @@ async function trainRate(
   }));
   const opt = new SgdMomentum(params, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
   const shape = model.inputs[0].shape.slice(1) as number[];
-  const x = tf.randomNormal([batch, ...shape]);
+  const x = tf.randomNormal<tf.Rank.R4>([batch, ...shape] as [number, number, number, number]);
   const y = tf.tensor1d(
     Array.from({ length: batch }, (_, i) => i % 10),
     "int32",
   );
   const step = () => {
     const { value, grads } = tf.variableGrads(
-      () => softmaxCrossEntropy(sub.apply(x, { training: true }) as tf.Tensor, y),
+      () => softmaxCrossEntropy(fwd(x), y),
       opt.variables(),
     );
     value.dataSync();
@@ -98,6 +104,7 @@ async function trainRateWorkers(
   steps: number,
   backend: string,
   workers: number,
+  graph?: IrGraph,
 ): Promise<number> {
   const sub = logitsModel(model)!;
   const params = sub.trainableWeights.map((w) => ({
@@ -107,10 +114,12 @@ async function trainRateWorkers(
   }));
   const opt = new SgdMomentum(params, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
   const shape = model.inputs[0].shape.slice(1) as [number, number, number];
-  const stepper = await parallelStepper(model, layersForward(sub), shape, opt.variables(), {
+  const forward = graph ? executorForward(graph, model) : layersForward(sub);
+  const stepper = await parallelStepper(model, forward, shape, opt.variables(), {
     workers,
     backend,
     layerModules: [],
+    graph,
   });
   const size = shape[0] * shape[1] * shape[2];
   const data = {
@@ -134,15 +143,55 @@ async function trainRateWorkers(
   }
 }
 
-function inferRate(model: tfl.LayersModel, batch: number, steps: number): number {
-  const shape = model.inputs[0].shape.slice(1) as number[];
-  const x = tf.randomNormal([batch, ...shape]);
-  const run = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
-  run();
+/** Class probabilities of a batch, by hand (model.predict) or compiled (softmax of the logits). */
+type Infer = (x: tf.Tensor4D) => Promise<tf.Tensor>;
+
+const byHand =
+  (model: tfl.LayersModel): Infer =>
+  async (x) =>
+    model.predict(x) as tf.Tensor;
+
+const compiledInfer =
+  (net: Classifier): Infer =>
+  async (x) => {
+    const logits = await net.logits(x);
+    const p = tf.softmax(logits);
+    logits.dispose();
+    return p;
+  };
+
+async function inferRate(
+  f: Infer,
+  shape: readonly number[],
+  batch: number,
+  steps: number,
+): Promise<number> {
+  const x = tf.randomNormal<tf.Rank.R4>([batch, ...shape] as [number, number, number, number]);
+  const run = async () => {
+    const p = await f(x);
+    await p.data();
+    p.dispose();
+  };
+  await run();
   const t = performance.now();
-  for (let i = 0; i < steps; i++) run();
+  for (let i = 0; i < steps; i++) await run();
   x.dispose();
   return (batch * steps) / ((performance.now() - t) / 1000);
+}
+
+/** The compiled classifier on `workers` threads (this one and a pool), and how to stop it. */
+async function allCores(g: IrGraph, model: tfl.LayersModel, backend: string, workers: number) {
+  const local = compiledClassifier(g, model);
+  if (workers <= 1) return { net: local, close: async () => local.dispose() };
+  const pool = await inferencePool(model, g, { workers, backend, layerModules: [] });
+  const net = await parallelClassifier(local, pool, await weightValues(model));
+  return {
+    net,
+    close: async () => {
+      net.dispose();
+      await pool.close();
+    },
+  };
 }
 
 function torchFigures(): Record<string, number> | null {
@@ -217,65 +266,73 @@ async function main() {
       continue;
     }
     const steps = b === "cpu" ? 1 : STEPS;
-    // ResNet-50 inference, batch 8 at 224x224: alternate the two models, keep each one's best
-    // round, so that neither profits from running second.
-    let r50c = 0;
-    let r50h = 0;
+    const cores = b === "cpu" ? 1 : Math.min(2, cpus().length);
+    const torchName = torch ? `PyTorch ${torch.torch} (${torch.threads} threads)` : "";
+    // ResNet-50 inference, batch 8 at 224x224: alternate the models, keep each one's best round,
+    // so that neither profits from running second. "compiled": the executor on the graph after
+    // the inference passes (BN folded, ReLU and residual adds in the conv epilogues), 1 thread.
+    const g50 = graphOf("examples/imagenet/resnet.resnet", "50");
+    const c50 = compiledClassifier(g50, compiled!);
+    const in50 = g50.input;
+    const r50 = { c: 0, h: 0, all: 0 };
+    const r50steps = Math.max(1, Math.floor(steps / 2));
     for (let round = 0; round < (b === "cpu" ? 1 : 2); round++) {
-      r50c = Math.max(r50c, inferRate(compiled!, 8, Math.max(1, Math.floor(steps / 2))));
-      r50h = Math.max(r50h, inferRate(hand!, 8, Math.max(1, Math.floor(steps / 2))));
+      r50.c = Math.max(r50.c, await inferRate(compiledInfer(c50), in50, 8, r50steps));
+      r50.h = Math.max(r50.h, await inferRate(byHand(hand!), in50, 8, r50steps));
     }
-    push("ResNet-50 inference b8 img/s", b, r50c, r50h, "tfjs by hand", "img/s");
+    c50.dispose();
+    push("ResNet-50 inference b8 img/s, 1 thread", b, r50.c, r50.h, "tfjs by hand", "img/s");
+    const all50 = await allCores(g50, compiled!, b, cores);
+    r50.all = await inferRate(compiledInfer(all50.net), in50, 8, r50steps);
+    r50.all = Math.max(r50.all, await inferRate(compiledInfer(all50.net), in50, 8, r50steps));
+    await all50.close();
+    const t50 = `ResNet-50 inference b8 img/s, ${cores} threads`;
+    push(t50, b, r50.all, r50.h, "tfjs by hand (1 thread)", "img/s");
     if (torch && b === "wasm")
-      push(
-        "ResNet-50 inference b8 img/s",
-        b,
-        r50c,
-        torch.resnet50_infer_img_s,
-        `PyTorch ${torch.torch} (${torch.threads} threads)`,
-        "img/s",
-      );
+      push(t50, b, r50.all, torch.resnet50_infer_img_s, torchName, "img/s");
 
     // ResNet-20 (CIFAR) training and inference, batch 64.
-    const c20 = lower(graphOf("examples/cifar/resnet.resnet", "20"), { seed: 1 });
+    const g20 = graphOf("examples/cifar/resnet.resnet", "20");
+    const c20 = lower(g20, { seed: 1 });
     const h20 = handResnet20();
-    const tc = await trainRate(c20, 64, steps);
+    const exec20 = executorForward(g20, c20);
+    const tc = await trainRate(c20, 64, steps, exec20);
     const th = await trainRate(h20, 64, steps);
     if (b !== "cpu") {
       // A second round in the other order; keep the better of each.
       const th2 = await trainRate(h20, 64, steps);
-      const tc2 = await trainRate(c20, 64, steps);
+      const tc2 = await trainRate(c20, 64, steps, exec20);
       tc.rate = Math.max(tc.rate, tc2.rate);
       th.rate = Math.max(th.rate, th2.rate);
     }
     push("ResNet-20 train b64 img/s, 1 thread", b, tc.rate, th.rate, "tfjs by hand", "img/s");
     // What `resnetc train` runs by default: the batch split over one thread per core.
     const workers = autoWorkers(b, 64);
-    const tw = workers > 1 ? await trainRateWorkers(c20, 64, steps, b, workers) : tc.rate;
+    const tw = workers > 1 ? await trainRateWorkers(c20, 64, steps, b, workers, g20) : tc.rate;
     const trainer = `ResNet-20 train b64 img/s, ${workers} worker${workers > 1 ? "s" : ""}`;
     if (workers > 1) push(trainer, b, tw, tc.rate, "resnetc, 1 thread", "img/s");
-    if (torch && b === "wasm")
-      push(
-        trainer,
-        b,
-        tw,
-        torch.resnet20_train_img_s,
-        `PyTorch ${torch.torch} (${torch.threads} threads)`,
-        "img/s",
-      );
-    const ih = Math.max(inferRate(h20, 64, steps), 0);
-    const ic = Math.max(inferRate(c20, 64, steps), inferRate(c20, 64, steps));
-    const ih2 = inferRate(h20, 64, steps);
-    push("ResNet-20 inference b64 img/s", b, ic, Math.max(ih, ih2), "tfjs by hand", "img/s");
-    if (torch && b === "wasm")
-      push(
-        "ResNet-20 inference b64 img/s",
-        b,
-        ic,
-        torch.resnet20_infer_img_s,
-        `PyTorch ${torch.torch} (${torch.threads} threads)`,
-        "img/s",
-      );
+    if (torch && b === "wasm") push(trainer, b, tw, torch.resnet20_train_img_s, torchName, "img/s");
+    const c20net = compiledClassifier(g20, c20);
+    const in20 = g20.input;
+    const ih = Math.max(
+      await inferRate(byHand(h20), in20, 64, steps),
+      await inferRate(byHand(h20), in20, 64, steps),
+    );
+    const ic = Math.max(
+      await inferRate(compiledInfer(c20net), in20, 64, steps),
+      await inferRate(compiledInfer(c20net), in20, 64, steps),
+    );
+    c20net.dispose();
+    push("ResNet-20 inference b64 img/s, 1 thread", b, ic, ih, "tfjs by hand", "img/s");
+    const all20 = await allCores(g20, c20, b, cores);
+    const ia = Math.max(
+      await inferRate(compiledInfer(all20.net), in20, 64, steps),
+      await inferRate(compiledInfer(all20.net), in20, 64, steps),
+    );
+    await all20.close();
+    const t20 = `ResNet-20 inference b64 img/s, ${cores} threads`;
+    push(t20, b, ia, ih, "tfjs by hand (1 thread)", "img/s");
+    if (torch && b === "wasm") push(t20, b, ia, torch.resnet20_infer_img_s, torchName, "img/s");
     extra[`tensorGrowthPerRun_${b}`] = { compiled: tc.tensorsGrow, hand: th.tensorsGrow };
     disposeModel(c20);
     disposeModel(h20);

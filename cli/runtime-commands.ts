@@ -97,6 +97,7 @@ export function registerRuntimeCommands(
     .option("--variant <v>", "the variant the model was trained as")
     .addOption(backendOption())
     .option("--batch-size <n>", "evaluation batch size (default 100)")
+    .option("--workers <n>", "threads that share each batch: auto (one per core) or a number")
     .action(async (file: string, flags) =>
       (await import("./commands/evaluate.js")).evalCommand(o, file, flags),
     );
@@ -112,6 +113,7 @@ export function registerRuntimeCommands(
     .option("--top <k>", "how many classes to show (default 5; ImageNet's names for 1000 classes)")
     .option("--json", "machine-readable output")
     .addOption(backendOption())
+    .option("--workers <n>", "threads that share the images: auto (one per core) or a number")
     .action(async (images: string[], flags) =>
       (await import("./commands/evaluate.js")).predictCommand(o, images, flags),
     );

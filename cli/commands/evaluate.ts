@@ -4,7 +4,9 @@
 // then gets torchvision's ImageNet preprocessing, as does a model built or trained with --weights.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { CUSTOM_LAYERS_MODULE } from "../../compiler/targets/tfjs/grouped-conv.js";
 import type { IrGraph } from "../../compiler/ir/types.js";
 import { checkFile } from "../../compiler/check.js";
 import { lower } from "../../compiler/targets/tfjs/lower.js";
@@ -13,6 +15,8 @@ import {
   compiledClassifier,
   layersClassifier,
 } from "../../runtime/infer/classifier.js";
+import { inferencePool, parallelClassifier, weightValues } from "../../runtime/infer/parallel.js";
+import type { WorkerPool } from "../../runtime/train/parallel/pool.js";
 import { imagenetClasses } from "../../runtime/io/imagenet.js";
 import { readMean } from "../../runtime/io/mean.js";
 import { loadLayersModel } from "../../runtime/io/model-io.js";
@@ -35,7 +39,7 @@ import { CliError, EXIT, UsageError } from "../errors.js";
 import type { Output } from "../output.js";
 import { onlyGraph } from "../select-one.js";
 import { bindWeights, readWeights } from "../weights.js";
-import { positiveNumber } from "./train.js";
+import { positiveNumber, workerCount } from "./train.js";
 
 interface Network {
   model: tfl.LayersModel;
@@ -110,6 +114,7 @@ function oneSource(flags: { model?: string; weights?: string }, command: string)
 }
 
 export interface EvalFlags extends CompileFlags {
+  workers?: string;
   model?: string;
   weights?: string;
   data?: string;
@@ -139,11 +144,13 @@ export async function evalCommand(o: Output, file: string, flags: EvalFlags): Pr
     onWarning: (m) => o.err(`warning: ${m}`),
   });
   const test = preprocess === null ? data.test : dividedSplit(data.test, preprocess.std);
-  const net = classifier(model, graph);
-  const r = await evaluate(net, test, {
-    batchSize: positiveNumber("--batch-size", flags.batchSize, true) ?? 100,
-    mean,
-  }).finally(() => net.dispose());
+  const batchSize = positiveNumber("--batch-size", flags.batchSize, true) ?? 100;
+  const r = await withClassifier(
+    model,
+    graph,
+    workerCount(flags.workers, tf.getBackend(), batchSize),
+    (net) => evaluate(net, test, { batchSize, mean }),
+  );
   o.out(
     `${data.name} test (${r.n} examples): top-1 error ${(100 * r.top1Error).toFixed(2)}%` +
       (r.top5Error !== null ? `, top-5 error ${(100 * r.top5Error).toFixed(2)}%` : "") +
@@ -152,6 +159,7 @@ export async function evalCommand(o: Output, file: string, flags: EvalFlags): Pr
 }
 
 export interface PredictFlags {
+  workers?: string;
   model?: string;
   weights?: string;
   spec?: string;
@@ -184,9 +192,9 @@ export async function predictCommand(
     all.set(x, i * size);
   }
   const topK = positiveNumber("--top", flags.top, true) ?? 5;
-  const net = classifier(model, graph);
-  const preds = await predict(net, all, { mean: preprocess === null ? mean : null, topK }).finally(
-    () => net.dispose(),
+  const workers = workerCount(flags.workers, tf.getBackend(), Math.min(images.length, 64));
+  const preds = await withClassifier(model, graph, workers, (net) =>
+    predict(net, all, { mean: preprocess === null ? mean : null, topK }),
   );
   const names = classes ?? (preds[0]?.probabilities.length === 1000 ? imagenetClasses() : null);
   const name = (l: number) => (names ? names[l] : String(l));
@@ -236,6 +244,32 @@ function classifier(model: tfl.LayersModel, graph: IrGraph | null): Classifier {
     }
   }
   return layersClassifier(model);
+}
+
+/**
+ * Runs `f` with the classifier on `workers` threads (this one and workers - 1 worker threads, each
+ * compiling the same graph), then frees it and stops the threads.
+ */
+async function withClassifier<T>(
+  model: tfl.LayersModel,
+  graph: IrGraph | null,
+  workers: number,
+  f: (net: Classifier) => Promise<T>,
+): Promise<T> {
+  const local = classifier(model, graph);
+  let pool: WorkerPool | null = null;
+  try {
+    if (workers <= 1) return await f(local);
+    pool = await inferencePool(model, graph, {
+      workers,
+      backend: tf.getBackend(),
+      layerModules: [CUSTOM_LAYERS_MODULE],
+    });
+    return await f(await parallelClassifier(local, pool, await weightValues(model)));
+  } finally {
+    local.dispose();
+    await pool?.close();
+  }
 }
 
 async function predictNetwork(o: Output, flags: PredictFlags): Promise<Network> {

@@ -28,6 +28,7 @@ import { Rng } from "../rng.js";
 import { TrainError } from "./errors.js";
 import type { IrGraph } from "../../compiler/ir/types.js";
 import { compiledClassifier, layersClassifier } from "../infer/classifier.js";
+import { parallelClassifier, weightValues } from "../infer/parallel.js";
 import { LOGITS_LAYER, evaluateSplit, logitsModel, modelInputShape } from "./evaluate.js";
 import { executorForward } from "./executor.js";
 import { layersForward } from "./gradients.js";
@@ -456,7 +457,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (interrupted) break;
 
       const t1 = performance.now();
-      const net = opts.graph ? compiledClassifier(opts.graph, model) : layersClassifier(model);
+      const local = opts.graph ? compiledClassifier(opts.graph, model) : layersClassifier(model);
+      const pool = stepper.pool;
+      const net = pool ? await parallelClassifier(local, pool, await weightValues(model)) : local;
       const res = await evaluateSplit(net, data.test, {
         batchSize: recipe.batchSize,
         mean,

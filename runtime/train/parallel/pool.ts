@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
-import type { FromWorker, InitMessage, ResultMessage, StepMessage } from "./protocol.js";
+import type { Answer, FromWorker, InitMessage, ToWorker } from "./protocol.js";
 
 /**
  * Starts the worker script beside this file: worker.js when built; worker.ts when run from source
@@ -30,7 +30,7 @@ export class WorkerFailure extends Error {
 }
 
 interface Pending {
-  resolve: (m: ResultMessage) => void;
+  resolve: (m: Answer) => void;
   reject: (e: Error) => void;
 }
 
@@ -38,6 +38,7 @@ class Thread {
   private pending: Pending | null = null;
   private dead: Error | null = null;
   private ready: Promise<void>;
+  private task = "training step";
 
   constructor(
     private readonly worker: Worker,
@@ -60,7 +61,7 @@ class Thread {
     };
     worker.on("message", (m: FromWorker) => {
       if (m.type === "ready") readyResolve();
-      else if (m.type === "result") {
+      else if (m.type !== "error") {
         const p = this.pending;
         this.pending = null;
         p?.resolve(m);
@@ -69,7 +70,7 @@ class Thread {
       else {
         const p = this.pending;
         this.pending = null;
-        p?.reject(new WorkerFailure(`worker ${index} failed in a training step: ${m.message}`));
+        p?.reject(new WorkerFailure(`worker ${index} failed in a ${this.task}: ${m.message}`));
       }
     });
     worker.on("error", (e) => fail(new WorkerFailure(`worker ${index} crashed: ${e.message}`)));
@@ -82,11 +83,13 @@ class Thread {
     return this.ready;
   }
 
-  run(m: StepMessage, transfer: ArrayBuffer[]): Promise<ResultMessage> {
+  /** Sends a request and resolves with its answer (a "step" with a "result", and so on). */
+  run<A extends Answer>(m: ToWorker & { id: number }, transfer: ArrayBuffer[]): Promise<A> {
     if (this.dead !== null) return Promise.reject(this.dead);
     if (this.pending !== null) return Promise.reject(new Error(`worker ${this.index} is busy`));
-    return new Promise<ResultMessage>((resolve, reject) => {
-      this.pending = { resolve, reject };
+    this.task = m.type === "step" ? "training step" : "inference";
+    return new Promise<A>((resolve, reject) => {
+      this.pending = { resolve: resolve as (m: Answer) => void, reject };
       this.worker.postMessage(m, transfer);
     });
   }

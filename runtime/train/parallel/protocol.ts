@@ -32,7 +32,26 @@ export interface StepMessage {
   shape: [number, number, number];
 }
 
-export type ToWorker = InitMessage | StepMessage | { type: "close" };
+/**
+ * Inference on the worker's threads too (eval, predict, each epoch's test pass): set every weight
+ * (InitMessage.weights order) and compile the inference graph from them; answered by "loaded".
+ */
+export interface LoadMessage {
+  type: "load";
+  id: number;
+  weights: Float32Array[];
+}
+
+/** Logits of n images (NHWC) with the weights last loaded; answered by "logits". */
+export interface InferMessage {
+  type: "infer";
+  id: number;
+  x: Float32Array;
+  n: number;
+  shape: [number, number, number];
+}
+
+export type ToWorker = InitMessage | StepMessage | LoadMessage | InferMessage | { type: "close" };
 
 export interface ReadyMessage {
   type: "ready";
@@ -50,10 +69,28 @@ export interface ResultMessage {
   state: Float32Array[];
 }
 
+export interface LoadedMessage {
+  type: "loaded";
+  id: number;
+  /** What runs: "compiled (...)" or "layers model". */
+  kind: string;
+}
+
+export interface LogitsMessage {
+  type: "logits";
+  id: number;
+  /** n x classes, row-major. */
+  logits: Float32Array;
+  classes: number;
+}
+
 export interface FailMessage {
   type: "error";
   id: number | null;
   message: string;
 }
 
-export type FromWorker = ReadyMessage | ResultMessage | FailMessage;
+export type FromWorker = ReadyMessage | ResultMessage | LoadedMessage | LogitsMessage | FailMessage;
+
+/** The answers that carry a request's id. */
+export type Answer = ResultMessage | LoadedMessage | LogitsMessage;

@@ -22,6 +22,8 @@ import type { ResultMessage } from "./protocol.js";
 export interface Stepper {
   /** 1 = this thread only. */
   readonly workers: number;
+  /** The worker threads (null: this thread only), which the test pass shares as well. */
+  readonly pool: WorkerPool | null;
   /** Loss, errors and mean gradients of the batch; moving averages updated. Caller disposes grads. */
   run(batch: Batch): Promise<Gradients>;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export function localStepper(
 ): Stepper {
   return {
     workers: 1,
+    pool: null,
     async run(batch) {
       const { x, y } = batchTensors(batch, shape);
       try {
@@ -127,6 +130,7 @@ export async function parallelStepper(
 
   return {
     workers: opts.workers,
+    pool,
     async run(batch) {
       const sizes = shares(batch.n, opts.workers);
       if (sizes.length === 1) return local.run(batch);

@@ -11,7 +11,16 @@ import { logitsModel } from "../evaluate.js";
 import { applyFrozen, movingState } from "../freeze.js";
 import { executorForward } from "../executor.js";
 import { layersForward, lossAndGradients, type TrainingForward } from "../gradients.js";
-import type { FromWorker, InitMessage, StepMessage, ToWorker } from "./protocol.js";
+import type { IrGraph } from "../../../compiler/ir/types.js";
+import { type Classifier, compiledClassifier, layersClassifier } from "../../infer/classifier.js";
+import type {
+  FromWorker,
+  InferMessage,
+  InitMessage,
+  LoadMessage,
+  StepMessage,
+  ToWorker,
+} from "./protocol.js";
 
 if (parentPort === null)
   throw new Error("runtime/train/parallel/worker.js runs as a worker thread");
@@ -19,6 +28,9 @@ const port = parentPort;
 
 interface Replica {
   model: tfl.LayersModel;
+  graph: IrGraph | null;
+  /** The inference graph compiled from the weights last loaded (a "load" message). */
+  classifier: Classifier | null;
   forward: TrainingForward;
   all: tf.Variable[];
   trainable: tf.Variable[];
@@ -48,6 +60,8 @@ async function init(m: InitMessage): Promise<void> {
   if (logits === null) throw new Error("the model has no logits layer");
   replica = {
     model,
+    graph: m.graph,
+    classifier: null,
     forward: m.graph === null ? layersForward(logits) : executorForward(m.graph, model),
     all: ws.map((w) => w.read() as tf.Variable),
     trainable: m.trainable.map((n) => byName.get(n)!.read() as tf.Variable),
@@ -56,12 +70,37 @@ async function init(m: InitMessage): Promise<void> {
   send({ type: "ready", backend: chosen.name });
 }
 
+function setWeights(r: Replica, weights: Float32Array[]): void {
+  r.all.forEach((v, i) => {
+    tf.tidy(() => v.assign(tf.tensor(weights[i]!, v.shape, "float32")));
+  });
+}
+
+function load(m: LoadMessage): void {
+  const r = replica;
+  if (r === null) throw new Error("load before init");
+  setWeights(r, m.weights);
+  r.classifier?.dispose();
+  r.classifier =
+    r.graph === null ? layersClassifier(r.model) : compiledClassifier(r.graph, r.model);
+  send({ type: "loaded", id: m.id, kind: r.classifier.kind });
+}
+
+async function infer(m: InferMessage): Promise<void> {
+  const c = replica?.classifier;
+  if (!c) throw new Error("infer before load");
+  const x = tf.tensor4d(m.x, [m.n, ...m.shape]);
+  const logits = await c.logits(x).finally(() => x.dispose());
+  const values = Float32Array.from((await logits.data()) as Float32Array);
+  const classes = logits.shape[1];
+  logits.dispose();
+  send({ type: "logits", id: m.id, logits: values, classes }, [values.buffer as ArrayBuffer]);
+}
+
 async function step(m: StepMessage): Promise<void> {
   const r = replica;
   if (r === null) throw new Error("step before init");
-  r.all.forEach((v, i) => {
-    tf.tidy(() => v.assign(tf.tensor(m.weights[i]!, v.shape, "float32")));
-  });
+  setWeights(r, m.weights);
   const x = tf.tensor4d(m.x, [m.n, ...m.shape]);
   const y = tf.tensor1d(m.y, "int32");
   try {
@@ -94,9 +133,16 @@ port.on("message", (m: ToWorker) => {
     port.close();
     return;
   }
-  const run = m.type === "init" ? init(m) : step(m);
+  const run =
+    m.type === "init"
+      ? init(m)
+      : m.type === "step"
+        ? step(m)
+        : m.type === "load"
+          ? Promise.resolve().then(() => load(m))
+          : infer(m);
   run.catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    send({ type: "error", id: m.type === "step" ? m.id : null, message });
+    send({ type: "error", id: m.type === "init" ? null : m.id, message });
   });
 });

@@ -6,8 +6,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { weightKey, type IrGraph, type IrNode, type WeightSlot } from "../../../ir/types.js";
 import { batchNormAct } from "../fused-ops/batchnorm.js";
-import { fusedConv } from "./fused.js";
-import { poolOp } from "./window-ops.js";
+import { fusedConv2d } from "../fused-ops/conv.js";
+import { epilogue } from "./fused-composite.js";
+import { convOp, poolOp } from "./window-ops.js";
 
 export interface RunGraphOptions {
   training: boolean;
@@ -46,13 +47,7 @@ function nodeOp(n: IrNode, ins: tf.Tensor[], opts: RunGraphOptions): tf.Tensor {
   const x = ins[0]!;
   switch (n.op) {
     case "conv":
-      return fusedConv(
-        n,
-        x as tf.Tensor4D,
-        w(opts, n, "kernel") as tf.Tensor4D,
-        n.bias ? w(opts, n, "bias") : null,
-        ins[1] ?? null,
-      );
+      return conv(n, x as tf.Tensor4D, ins[1] ?? null, opts);
     case "bn":
       return batchNorm(n, x as tf.Tensor4D, ins[1] ?? null, opts);
     case "relu":
@@ -87,6 +82,29 @@ function nodeOp(n: IrNode, ins: tf.Tensor[], opts: RunGraphOptions): tf.Tensor {
     case "input":
       throw new Error("internal: the input is not an op");
   }
+}
+
+/**
+ * Inference: the fused conv kernel where the backend has one (it has no gradient); training, and
+ * grouped or dilated convs: tf.conv2d and stock ops for the epilogue.
+ */
+function conv(
+  n: IrNode & { op: "conv" },
+  x: tf.Tensor4D,
+  residual: tf.Tensor | null,
+  opts: RunGraphOptions,
+): tf.Tensor {
+  const kernel = w(opts, n, "kernel") as tf.Tensor4D;
+  const bias = n.bias ? (w(opts, n, "bias") as tf.Tensor1D) : null;
+  const relu = n.relu === true;
+  if (opts.training || (n.groups ?? 1) > 1 || (n.dilation ?? 1) > 1)
+    return epilogue(convOp(n, x, kernel), bias, residual, relu);
+  return fusedConv2d(x, kernel, bias, residual as tf.Tensor4D | null, {
+    strides: [n.stride, n.stride],
+    pad: n.pad,
+    dilations: [1, 1],
+    relu,
+  });
 }
 
 function batchNorm(
