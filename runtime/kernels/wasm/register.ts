@@ -52,6 +52,7 @@ import { noteMissingOriginal } from "./internals.js";
 import { makeCastConfig, makeIdentityConfig } from "./identity.js";
 import { makeSliceConfig, makeStridedSliceConfig } from "./strided_slice.js";
 import { makeTileConfig } from "./tile.js";
+import { registerSgdKernels } from "./sgd_update.js";
 
 const OURS = Symbol.for("resnetc.wasmKernel");
 
@@ -85,6 +86,7 @@ let changes: WasmKernelChange[] | null = null;
  */
 export function registerWasmTrainingKernels(): WasmKernelChange[] {
   registerTrainingGradients();
+  registerSgdKernels(); // the fused optimizer update (sgd_update.ts), for wasm and cpu
   const done: WasmKernelChange[] = [];
 
   // In the order `resnetc doctor` lists them.

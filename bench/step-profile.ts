@@ -1,0 +1,149 @@
+// The fixed cost of a training step: step time against batch, kernel calls by kind, and the time
+// spent outside kernels, split into the step's phases (forward + backward with the tape, the loss
+// read, the optimizer), for ResNet-20 on wasm, one thread. With --workers: the parallel stepper's
+// per-step cost (weights out, gradients back, their average) at the same batch.
+//   node --import tsx bench/step-profile.ts [--batches=1,2,4,8,16,64] [--steps=5] [--kinds=12]
+//                                           [--workers] [--backend=wasm]
+import * as tf from "@tensorflow/tfjs-core";
+import { checkFile } from "../compiler/check.js";
+import { lower } from "../compiler/targets/tfjs/lower.js";
+import { selectBackend } from "../runtime/backends/index.js";
+import { softmaxCrossEntropy } from "../runtime/train/loss.js";
+import { logitsModel, SgdMomentum, isDecayedWeight } from "../runtime/train/index.js";
+import { parallelStepper, localStepper } from "../runtime/train/parallel/stepper.js";
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string) =>
+  args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt;
+const batches = arg("batches", "1,2,4,8,16,64").split(",").map(Number);
+const steps = Number(arg("steps", "5"));
+const kinds = Number(arg("kinds", "12"));
+const backend = arg("backend", "wasm");
+
+tf.env().set("PROD", true);
+await selectBackend(backend as "wasm");
+const g = checkFile("examples/cifar/resnet.resnet", { variant: "20" }).graphs[0]!;
+const model = lower(g, { seed: 1 });
+const sub = logitsModel(model)!;
+const params = sub.trainableWeights.map((w) => ({
+  key: w.originalName,
+  variable: w.read() as tf.Variable,
+  decay: isDecayedWeight(w.originalName),
+}));
+const opt = new SgdMomentum(params, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Kernel calls and their summed time per kind in `f`; top-level kernels only (no "__op"). */
+async function kernelsOf(f: () => void) {
+  const p = await tf.profile(f);
+  const count: Record<string, number> = {};
+  const time: Record<string, number> = {};
+  for (const k of p.kernels) {
+    if (k.name.endsWith("__op")) continue; // wraps a kernel that is listed as well
+    count[k.name] = (count[k.name] ?? 0) + 1;
+    time[k.name] = (time[k.name] ?? 0) + (k.kernelTimeMs as number);
+  }
+  const calls = Object.values(count).reduce((a, b) => a + b, 0);
+  const ms = Object.values(time).reduce((a, b) => a + b, 0);
+  return { calls, ms, count, time };
+}
+
+async function profileBatch(batch: number) {
+  const x = tf.randomNormal([batch, 32, 32, 3]);
+  const y = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 10),
+    "int32",
+  );
+  let grads: tf.NamedTensorMap = {};
+  const fwdBwd = () => {
+    const r = tf.variableGrads(
+      () => softmaxCrossEntropy(sub.apply(x, { training: true }) as tf.Tensor, y),
+      opt.variables(),
+    );
+    r.value.dataSync();
+    r.value.dispose();
+    grads = r.grads;
+  };
+  const optimize = () => {
+    opt.step(grads);
+    tf.dispose(grads);
+  };
+  for (let i = 0; i < 2; i++) (fwdBwd(), optimize());
+  const tStep: number[] = [];
+  const tGrad: number[] = [];
+  const tOpt: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    fwdBwd();
+    const t1 = performance.now();
+    optimize();
+    const t2 = performance.now();
+    tStep.push(t2 - t0);
+    tGrad.push(t1 - t0);
+    tOpt.push(t2 - t1);
+  }
+  const kg = await kernelsOf(fwdBwd);
+  const ko = await kernelsOf(optimize);
+  tf.dispose([x, y]);
+  const step = median(tStep);
+  const all: Record<string, number> = { ...kg.count };
+  for (const [k, n] of Object.entries(ko.count)) all[k] = (all[k] ?? 0) + n;
+  const top = Object.entries(all)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, kinds)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+  console.log(
+    `b${String(batch).padEnd(3)} step ${step.toFixed(1)} ms (fwd+bwd ${median(tGrad).toFixed(1)}, ` +
+      `optimizer ${median(tOpt).toFixed(1)}); kernels ${kg.calls + ko.calls} ` +
+      `(fwd+bwd ${kg.calls}, optimizer ${ko.calls}); kernel time fwd+bwd ${kg.ms.toFixed(1)} ` +
+      `optimizer ${ko.ms.toFixed(1)} ms (profiled); outside kernels ~${(step - kg.ms - ko.ms).toFixed(1)} ms`,
+  );
+  console.log(`     by kind: ${top}`);
+}
+
+/** The parallel stepper's cost per step: 2 threads at batch 2n against this thread alone at n. */
+async function profileWorkers(batch: number) {
+  const size = 32 * 32 * 3;
+  const data = (n: number) => ({
+    x: Float32Array.from({ length: n * size }, (_, i) => Math.sin(i)),
+    y: Int32Array.from({ length: n }, (_, i) => i % 10),
+    n,
+  });
+  const shape: [number, number, number] = [32, 32, 3];
+  const vars = opt.variables();
+  const time = async (run: () => Promise<void>) => {
+    for (let i = 0; i < 2; i++) await run();
+    const ts: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t = performance.now();
+      await run();
+      ts.push(performance.now() - t);
+    }
+    return median(ts);
+  };
+  const local = localStepper(sub, shape, vars);
+  const half = data(batch / 2);
+  const tLocal = await time(async () => tf.dispose((await local.run(half)).grads));
+  const par = await parallelStepper(model, sub, shape, vars, {
+    workers: 2,
+    backend,
+    layerModules: [],
+  });
+  const full = data(batch);
+  try {
+    const tPar = await time(async () => tf.dispose((await par.run(full)).grads));
+    console.log(
+      `workers 2, b${batch}: step ${tPar.toFixed(1)} ms; this thread alone on its share ` +
+        `(b${batch / 2}) ${tLocal.toFixed(1)} ms; the difference (messaging, averaging, waiting) ` +
+        `${(tPar - tLocal).toFixed(1)} ms`,
+    );
+  } finally {
+    await par.close();
+  }
+}
+
+console.log(`ResNet-20 training step on ${backend}, 1 thread, median of ${steps} steps`);
+for (const b of batches) await profileBatch(b);
+if (args.includes("--workers")) for (const b of [4, 64]) await profileWorkers(b);
