@@ -1,9 +1,14 @@
 // The fixed cost of a training step: step time against batch, kernel calls by kind, and the time
 // spent outside kernels, split into the step's phases (forward + backward with the tape, the loss
 // read, the optimizer), for ResNet-20 on wasm, one thread. With --workers: the parallel stepper's
-// per-step cost (weights out, gradients back, their average) at the same batch.
+// per-step cost (weights out, gradients back, their average) at the same batch. "cpu" is the
+// process's CPU time per step, which other processes on a shared machine disturb less than the
+// wall-clock time.
 //   node --import tsx bench/step-profile.ts [--batches=1,2,4,8,16,64] [--steps=5] [--kinds=12]
-//                                           [--workers] [--backend=wasm]
+//                                           [--workers] [--backend=wasm] [--ab]
+// --ab: in one process, alternately, the step as it was before the fused optimizer update and the
+// shared saved tensors (SgdMomentum fused: false, tfjs-core's own engine.clone) and as it is now;
+// least CPU time and median wall time per step of each, and their kernel calls.
 import * as tf from "@tensorflow/tfjs-core";
 import { checkFile } from "../compiler/check.js";
 import { lower } from "../compiler/targets/tfjs/lower.js";
@@ -11,6 +16,7 @@ import { selectBackend } from "../runtime/backends/index.js";
 import { softmaxCrossEntropy } from "../runtime/train/loss.js";
 import { logitsModel, SgdMomentum, isDecayedWeight } from "../runtime/train/index.js";
 import { parallelStepper, localStepper } from "../runtime/train/parallel/stepper.js";
+import { installSharedSaves, uninstallSharedSaves } from "../runtime/kernels/saved_tensors.js";
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) =>
@@ -31,6 +37,12 @@ const params = sub.trainableWeights.map((w) => ({
   decay: isDecayedWeight(w.originalName),
 }));
 const opt = new SgdMomentum(params, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+const oldOpt = new SgdMomentum(params, {
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  fused: false,
+});
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -73,15 +85,19 @@ async function profileBatch(batch: number) {
   const tStep: number[] = [];
   const tGrad: number[] = [];
   const tOpt: number[] = [];
+  const tCpu: number[] = [];
   for (let i = 0; i < steps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fwdBwd();
     const t1 = performance.now();
     optimize();
     const t2 = performance.now();
+    const c = process.cpuUsage(c0);
     tStep.push(t2 - t0);
     tGrad.push(t1 - t0);
     tOpt.push(t2 - t1);
+    tCpu.push((c.user + c.system) / 1000);
   }
   const kg = await kernelsOf(fwdBwd);
   const ko = await kernelsOf(optimize);
@@ -95,7 +111,7 @@ async function profileBatch(batch: number) {
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
   console.log(
-    `b${String(batch).padEnd(3)} step ${step.toFixed(1)} ms (fwd+bwd ${median(tGrad).toFixed(1)}, ` +
+    `b${String(batch).padEnd(3)} step ${step.toFixed(1)} ms, cpu (least) ${Math.min(...tCpu).toFixed(1)} ms (fwd+bwd ${median(tGrad).toFixed(1)}, ` +
       `optimizer ${median(tOpt).toFixed(1)}); kernels ${kg.calls + ko.calls} ` +
       `(fwd+bwd ${kg.calls}, optimizer ${ko.calls}); kernel time fwd+bwd ${kg.ms.toFixed(1)} ` +
       `optimizer ${ko.ms.toFixed(1)} ms (profiled); outside kernels ~${(step - kg.ms - ko.ms).toFixed(1)} ms`,
@@ -144,6 +160,51 @@ async function profileWorkers(batch: number) {
   }
 }
 
+/** The step before and after (see --ab), alternately, `rounds` times `steps` steps each. */
+async function abBatch(batch: number, rounds = 4) {
+  const x = tf.randomNormal([batch, 32, 32, 3]);
+  const y = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 10),
+    "int32",
+  );
+  const modes = { before: { opt: oldOpt, saves: false }, after: { opt, saves: true } };
+  const step = (o: SgdMomentum) => {
+    const { value, grads } = tf.variableGrads(
+      () => softmaxCrossEntropy(sub.apply(x, { training: true }) as tf.Tensor, y),
+      o.variables(),
+    );
+    value.dataSync();
+    o.step(grads);
+    tf.dispose([value, grads]);
+  };
+  const cpu: Record<string, number[]> = { before: [], after: [] };
+  const wall: Record<string, number[]> = { before: [], after: [] };
+  const kernels: Record<string, number> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, m] of Object.entries(modes)) {
+      if (m.saves) installSharedSaves();
+      else uninstallSharedSaves();
+      step(m.opt);
+      if (r === 0) kernels[name] = (await tf.profile(() => step(m.opt))).kernels.length;
+      for (let i = 0; i < steps; i++) {
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        step(m.opt);
+        wall[name]!.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu[name]!.push((c.user + c.system) / 1000);
+      }
+    }
+  }
+  installSharedSaves();
+  tf.dispose([x, y]);
+  const fmt = (k: string) =>
+    `${k}: cpu (least) ${Math.min(...cpu[k]!).toFixed(1)} ms, wall (median) ` +
+    `${median(wall[k]!).toFixed(1)} ms, ${kernels[k]} kernel calls`;
+  console.log(`b${String(batch).padEnd(3)} ${fmt("before")}; ${fmt("after")}`);
+}
+
 console.log(`ResNet-20 training step on ${backend}, 1 thread, median of ${steps} steps`);
-for (const b of batches) await profileBatch(b);
+if (args.includes("--ab")) for (const b of batches) await abBatch(b);
+else for (const b of batches) await profileBatch(b);
 if (args.includes("--workers")) for (const b of [4, 64]) await profileWorkers(b);
