@@ -66,55 +66,6 @@ export interface ParallelOptions {
   stallSeconds?: number;
 }
 
-/**
- * w[0] * mine + w[1] * others[0] + ...: computed in JS with one float32 rounding per operation, as
- * tf.mul and tf.add would (the same bits), instead of three kernel calls and an upload per
- * variable and worker. `mine` null: zeros.
- */
-async function weightedMean(
-  mine: tf.Tensor | null,
-  size: number,
-  w: number[],
-  others: Float32Array[],
-): Promise<Float32Array> {
-  const f = Math.fround;
-  const acc = new Float32Array(size);
-  // Read only: on cpu, data() is the tensor's own storage.
-  const own = mine === null ? null : ((await mine.data()) as Float32Array);
-  const w0 = f(w[0]!);
-  if (own !== null) for (let k = 0; k < acc.length; k++) acc[k] = own[k]! * w0;
-  others.forEach((o, i) => {
-    const wi = f(w[i + 1]!);
-    for (let k = 0; k < acc.length; k++) acc[k] = acc[k]! + f(o[k]! * wi);
-  });
-  return acc;
-}
-
-/** The share-weighted mean gradient of each variable (see weightedMean), as new tensors. */
-async function averageGradients(
-  vars: tf.Variable[],
-  mine: tf.NamedTensorMap,
-  results: ResultMessage[],
-  w: number[],
-): Promise<tf.NamedTensorMap> {
-  const out: tf.NamedTensorMap = {};
-  try {
-    for (const [j, v] of vars.entries()) {
-      const s = await weightedMean(
-        mine[v.name] ?? null,
-        v.size,
-        w,
-        results.map((r) => r.grads[j]!),
-      );
-      out[v.name] = tf.tensor(s, v.shape, "float32");
-    }
-    return out;
-  } catch (err) {
-    tf.dispose(out);
-    throw err;
-  }
-}
-
 /** `p`, or a WorkerFailure saying how long it waited when `ms` pass first. */
 async function deadline<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -232,26 +183,27 @@ export async function parallelStepper(
       }
       const results = outcomes.map((o) => (o as PromiseFulfilledResult<ResultMessage>).value);
       const w = sizes.map((s) => s / batch.n);
-      let grads: tf.NamedTensorMap;
-      try {
-        grads = await averageGradients(vars, mine.grads, results, w);
-      } finally {
-        tf.dispose(mine.grads);
-      }
-      try {
-        for (const [j, v] of state.entries()) {
-          const s = await weightedMean(
-            v,
-            v.size,
-            w,
-            results.map((r) => r.state[j]!),
-          );
-          tf.tidy(() => v.assign(tf.tensor(s, v.shape, "float32")));
-        }
-      } catch (err) {
-        tf.dispose(grads);
-        throw err;
-      }
+      const grads = tf.tidy(() => {
+        const out: tf.NamedTensorMap = {};
+        vars.forEach((v, j) => {
+          let g = tf.mul(mine.grads[v.name] ?? tf.zerosLike(v), w[0]!);
+          results.forEach((r, i) => {
+            g = tf.add(g, tf.mul(tf.tensor(r.grads[j]!, v.shape, "float32"), w[i + 1]!));
+          });
+          out[v.name] = g;
+        });
+        return out;
+      });
+      tf.dispose(mine.grads);
+      tf.tidy(() => {
+        state.forEach((v, j) => {
+          let s = tf.mul(v, w[0]!);
+          results.forEach((r, i) => {
+            s = tf.add(s, tf.mul(tf.tensor(r.state[j]!, v.shape, "float32"), w[i + 1]!));
+          });
+          v.assign(s);
+        });
+      });
       return {
         loss: results.reduce((acc, r, i) => acc + r.loss * w[i + 1]!, mine.loss * w[0]!),
         errors: results.reduce((acc, r) => acc + r.errors, mine.errors),
