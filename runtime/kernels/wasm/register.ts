@@ -56,6 +56,7 @@ import { makeSliceConfig, makeStridedSliceConfig } from "./strided_slice.js";
 import { makeTileConfig } from "./tile.js";
 import { makeAvgPoolGradConfig } from "./pool_grads.js";
 import { registerSgdKernels } from "./sgd_update.js";
+import { registerSoftmaxCrossEntropy } from "./softmax_ce.js";
 
 const OURS = Symbol.for("resnetc.wasmKernel");
 
@@ -90,6 +91,7 @@ let changes: WasmKernelChange[] | null = null;
 export function registerWasmTrainingKernels(): WasmKernelChange[] {
   registerTrainingGradients();
   registerSgdKernels(); // the fused optimizer update (sgd_update.ts), for wasm and cpu
+  registerSoftmaxCrossEntropy(); // the fused loss and its gradient (softmax_ce.ts), wasm and cpu
   const done: WasmKernelChange[] = [];
 
   // In the order `resnetc doctor` lists them.
