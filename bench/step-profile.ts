@@ -6,14 +6,15 @@
 // wall-clock time.
 //   node --import tsx bench/step-profile.ts [--batches=1,2,4,8,16,64] [--steps=5] [--kinds=12]
 //                                           [--workers] [--backend=wasm] [--ab]
-// --ab: in one process, alternately, the step as it was before the fused optimizer update and the
-// shared saved tensors (SgdMomentum fused: false, tfjs-core's own engine.clone) and as it is now;
+// --ab: in one process, alternately, the step as it was before the fused optimizer update, the
+// shared saved tensors and the fused loss (SgdMomentum fused: false, tfjs-core's own engine.clone,
+// softmaxCrossEntropy + countTopKErrors) and as it is now (wasm AvgPoolGrad is the new one in both);
 // least CPU time and median wall time per step of each, and their kernel calls.
 import * as tf from "@tensorflow/tfjs-core";
 import { checkFile } from "../compiler/check.js";
 import { lower } from "../compiler/targets/tfjs/lower.js";
 import { selectBackend } from "../runtime/backends/index.js";
-import { softmaxCrossEntropy } from "../runtime/train/loss.js";
+import { countTopKErrors, softmaxCrossEntropy, trainingLoss } from "../runtime/train/loss.js";
 import { logitsModel, SgdMomentum, isDecayedWeight } from "../runtime/train/index.js";
 import { parallelStepper, localStepper } from "../runtime/train/parallel/stepper.js";
 import { installSharedSaves, uninstallSharedSaves } from "../runtime/kernels/saved_tensors.js";
@@ -44,10 +45,42 @@ const oldOpt = new SgdMomentum(params, {
   fused: false,
 });
 
+/**
+ * Forward and backward pass, loss and top-1 errors read, as runtime/train/gradients.ts does now
+ * (`now`: the fused loss and its error count) or did before (softmaxCrossEntropy, then
+ * countTopKErrors on the kept logits). Returns the gradients (the caller disposes them).
+ */
+async function forwardBackward(
+  x: tf.Tensor,
+  y: tf.Tensor,
+  vars: tf.Variable[],
+  now: boolean,
+): Promise<tf.NamedTensorMap> {
+  let logits: tf.Tensor | null = null;
+  let errors: tf.Scalar | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = sub.apply(x, { training: true }) as tf.Tensor;
+    if (now) {
+      const r = trainingLoss(out, y);
+      errors = r.errors;
+      return r.loss;
+    }
+    logits = tf.keep(out);
+    return softmaxCrossEntropy(out, y);
+  }, vars);
+  await value.data();
+  if (errors !== null) await (errors as tf.Scalar).data();
+  else await countTopKErrors(logits!, y, 1);
+  value.dispose();
+  (errors as tf.Tensor | null)?.dispose();
+  (logits as tf.Tensor | null)?.dispose();
+  return grads;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Kernel calls and their summed time per kind in `f`; top-level kernels only (no "__op"). */
-async function kernelsOf(f: () => void) {
+async function kernelsOf(f: () => void | Promise<void>) {
   const p = await tf.profile(f);
   const count: Record<string, number> = {};
   const time: Record<string, number> = {};
@@ -68,20 +101,14 @@ async function profileBatch(batch: number) {
     "int32",
   );
   let grads: tf.NamedTensorMap = {};
-  const fwdBwd = () => {
-    const r = tf.variableGrads(
-      () => softmaxCrossEntropy(sub.apply(x, { training: true }) as tf.Tensor, y),
-      opt.variables(),
-    );
-    r.value.dataSync();
-    r.value.dispose();
-    grads = r.grads;
+  const fwdBwd = async () => {
+    grads = await forwardBackward(x, y, opt.variables(), true);
   };
   const optimize = () => {
     opt.step(grads);
     tf.dispose(grads);
   };
-  for (let i = 0; i < 2; i++) (fwdBwd(), optimize());
+  for (let i = 0; i < 2; i++) (await fwdBwd(), optimize());
   const tStep: number[] = [];
   const tGrad: number[] = [];
   const tOpt: number[] = [];
@@ -89,7 +116,7 @@ async function profileBatch(batch: number) {
   for (let i = 0; i < steps; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    fwdBwd();
+    await fwdBwd();
     const t1 = performance.now();
     optimize();
     const t2 = performance.now();
@@ -167,29 +194,28 @@ async function abBatch(batch: number, rounds = 4) {
     Array.from({ length: batch }, (_, i) => i % 10),
     "int32",
   );
-  const modes = { before: { opt: oldOpt, saves: false }, after: { opt, saves: true } };
-  const step = (o: SgdMomentum) => {
-    const { value, grads } = tf.variableGrads(
-      () => softmaxCrossEntropy(sub.apply(x, { training: true }) as tf.Tensor, y),
-      o.variables(),
-    );
-    value.dataSync();
-    o.step(grads);
-    tf.dispose([value, grads]);
+  const modes = {
+    before: { opt: oldOpt, now: false },
+    after: { opt, now: true },
+  };
+  const step = async (m: { opt: SgdMomentum; now: boolean }) => {
+    const grads = await forwardBackward(x, y, m.opt.variables(), m.now);
+    m.opt.step(grads);
+    tf.dispose(grads);
   };
   const cpu: Record<string, number[]> = { before: [], after: [] };
   const wall: Record<string, number[]> = { before: [], after: [] };
   const kernels: Record<string, number> = {};
   for (let r = 0; r < rounds; r++) {
     for (const [name, m] of Object.entries(modes)) {
-      if (m.saves) installSharedSaves();
+      if (m.now) installSharedSaves();
       else uninstallSharedSaves();
-      step(m.opt);
-      if (r === 0) kernels[name] = (await tf.profile(() => step(m.opt))).kernels.length;
+      await step(m);
+      if (r === 0) kernels[name] = (await tf.profile(() => step(m))).kernels.length;
       for (let i = 0; i < steps; i++) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        step(m.opt);
+        await step(m);
         wall[name]!.push(performance.now() - t0);
         const c = process.cpuUsage(c0);
         cpu[name]!.push((c.user + c.system) / 1000);
