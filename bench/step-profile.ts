@@ -10,6 +10,9 @@
 // shared saved tensors and the fused loss (SgdMomentum fused: false, tfjs-core's own engine.clone,
 // softmaxCrossEntropy + countTopKErrors) and as it is now (wasm AvgPoolGrad is the new one in both);
 // least CPU time and median wall time per step of each, and their kernel calls.
+// --origins: one step's kernel calls (top level) by where they come from: the tfjs-layers layer
+// that ran them in the forward pass, the gradient function in the backward pass, the optimizer
+// (the forward convolutions, custom-gradient ops, do not go through runKernel: 19 more calls).
 import * as tf from "@tensorflow/tfjs-core";
 import { checkFile } from "../compiler/check.js";
 import { lower } from "../compiler/targets/tfjs/lower.js";
@@ -230,7 +233,68 @@ async function abBatch(batch: number, rounds = 4) {
   console.log(`b${String(batch).padEnd(3)} ${fmt("before")}; ${fmt("after")}`);
 }
 
+/** One step at `batch`: kernel calls by origin (see --origins), from each call's stack. */
+async function origins(batch: number) {
+  const x = tf.randomNormal([batch, 32, 32, 3]);
+  const y = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 10),
+    "int32",
+  );
+  const engine = tf.engine() as unknown as {
+    runKernel: (...a: unknown[]) => unknown;
+    state: { kernelDepth: number };
+  };
+  const run = engine.runKernel;
+  const count: Record<string, number> = {};
+  let phase = "forward";
+  engine.runKernel = function (this: unknown, ...a: unknown[]) {
+    if (engine.state.kernelDepth === 0) {
+      const stack = new Error().stack ?? "";
+      const grad =
+        /gradients\/(\w+)_grad/.exec(stack)?.[1] ??
+        (/reduce_grads/.test(stack) ? "Sum or Mean (reduce_grads.ts)" : undefined) ??
+        (/fused\/conv2d/.test(stack) ? "FusedConv2D" : undefined);
+      const layer = /tfjs-layers\/src\/(?:layers\/)?(\w+)\.ts/.exec(stack)?.[1];
+      const what =
+        phase === "backward"
+          ? grad !== undefined
+            ? `gradient of ${grad}`
+            : /tape\.ts/.test(stack) && a[0] === "Add"
+              ? "summing a tensor's gradients (tape)"
+              : `${String(a[0])} (other)`
+          : phase === "optimizer"
+            ? "optimizer"
+            : layer !== undefined
+              ? `layer ${layer}`
+              : `${String(a[0])} (other)`;
+      const key = `${phase}: ${what}`;
+      count[key] = (count[key] ?? 0) + 1;
+    }
+    return run.apply(this, a);
+  };
+  try {
+    const { value, grads } = tf.variableGrads(() => {
+      const out = sub.apply(x, { training: true }) as tf.Tensor;
+      phase = "loss";
+      const r = trainingLoss(out, y);
+      r.errors?.dispose();
+      phase = "backward";
+      return r.loss;
+    }, opt.variables());
+    phase = "optimizer";
+    opt.step(grads);
+    tf.dispose([value, grads, x, y]);
+  } finally {
+    engine.runKernel = run;
+  }
+  const total = Object.values(count).reduce((p, q) => p + q, 0);
+  console.log(`b${batch}: ${total} kernel calls by origin`);
+  for (const [k, n] of Object.entries(count).sort((p, q) => q[1] - p[1]))
+    console.log(`  ${String(n).padStart(5)}  ${k}`);
+}
+
 console.log(`ResNet-20 training step on ${backend}, 1 thread, median of ${steps} steps`);
-if (args.includes("--ab")) for (const b of batches) await abBatch(b);
+if (args.includes("--origins")) await origins(batches[0]!);
+else if (args.includes("--ab")) for (const b of batches) await abBatch(b);
 else for (const b of batches) await profileBatch(b);
 if (args.includes("--workers")) for (const b of [4, 64]) await profileWorkers(b);
