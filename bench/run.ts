@@ -19,6 +19,7 @@ import { executorForward } from "../runtime/train/executor.js";
 import { layersForward, type TrainingForward } from "../runtime/train/gradients.js";
 import { parallelStepper } from "../runtime/train/parallel/stepper.js";
 import { handResnet20, handResnet50 } from "./baseline.js";
+import { r50Training } from "./train-r50.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -336,6 +337,23 @@ async function main() {
     extra[`tensorGrowthPerRun_${b}`] = { compiled: tc.tensorsGrow, hand: th.tensorsGrow };
     disposeModel(c20);
     disposeModel(h20);
+  }
+  // ResNet-50 training at 224x224 (bench/train-r50.ts): the largest batch one share's wasm heap
+  // holds, then img/s with one share per core against PyTorch at the same batch. Minutes: not
+  // with --quick.
+  if (!quick && (backendsArg === undefined || backendsArg.split(",").includes("wasm"))) {
+    const r50 = await r50Training();
+    extra.resnet50Training = r50;
+    if (r50 !== null && r50.torchImgPerSec !== null) {
+      push(
+        `ResNet-50 train b${r50.batch} (${r50.workers}x${r50.share}) img/s`,
+        "wasm",
+        r50.imgPerSec,
+        r50.torchImgPerSec,
+        `PyTorch (${r50.workers} threads)`,
+        "img/s",
+      );
+    }
   }
   extra.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
   extra.tfMemory = tf.memory();

@@ -2,6 +2,8 @@
 
 ResNet-20 (CIFAR, option A, 32x32) train and inference images/s, ResNet-50 (v1, 224x224)
 inference images/s. Prints one JSON object. Usage: python3 bench/torch_resnet.py THREADS STEPS
+With a third argument BATCH (bench/train-r50.ts): only ResNet-50 training images/s at that batch
+(SGD momentum, weight decay, cross-entropy, 224x224), as resnet50_train_img_s.
 """
 import json
 import sys
@@ -81,10 +83,10 @@ class ResNet50(nn.Module):
         return self.fc(self.layers(self.stem(x)).mean((2, 3)))
 
 
-def rate(fn, batch, steps, rounds=3):
+def rate(fn, batch, steps, rounds=3, warmup=3):
     """Best of `rounds` timed runs of `steps` calls, after 3 warm-up calls (oneDNN and the allocator
     settle over the first calls; one short run varied 720-960 img/s for the ResNet-20 step here)."""
-    for _ in range(3):
+    for _ in range(warmup):
         fn()
     best = 0.0
     for _ in range(rounds):
@@ -95,10 +97,31 @@ def rate(fn, batch, steps, rounds=3):
     return best
 
 
+def resnet50_train(batch, steps):
+    torch.manual_seed(0)
+    net = ResNet50()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+    x, y = torch.randn(batch, 3, 224, 224), torch.randint(0, 1000, (batch,))
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    return rate(step, batch, steps, rounds=1, warmup=1)  # a step takes seconds
+
+
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     torch.set_num_threads(threads)
+    if len(sys.argv) > 3:
+        batch = int(sys.argv[3])
+        print(json.dumps({
+            "torch": torch.__version__, "threads": threads, "resnet50_train_batch": batch,
+            "resnet50_train_img_s": resnet50_train(batch, steps),
+        }))
+        return
     torch.manual_seed(0)
     net = Cifar()
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)

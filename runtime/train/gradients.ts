@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
-import { countTopKErrors, softmaxCrossEntropy } from "./loss.js";
+import { countTopKErrors, trainingLoss } from "./loss.js";
 
 export interface Gradients {
   /** Mean softmax cross-entropy over the batch. */
@@ -37,15 +37,22 @@ export async function lossAndGradients(
   vars: tf.Variable[],
 ): Promise<Gradients> {
   let out: tf.Tensor | null = null;
+  let errorCount: tf.Scalar | null = null;
   try {
     const { value, grads } = tf.variableGrads(() => {
       const o = forward(x);
-      out = tf.keep(o);
-      return softmaxCrossEntropy(o, y);
+      const { loss, errors } = trainingLoss(o, y);
+      // The fused loss counts the errors in the same pass; else they are counted from the logits.
+      if (errors === null) out = tf.keep(o);
+      errorCount = errors;
+      return loss;
     }, vars);
     try {
       const loss = (await value.data())[0] as number;
-      const errors = await countTopKErrors(out!, y, 1);
+      const errors =
+        errorCount !== null
+          ? ((await (errorCount as tf.Scalar).data())[0] as number)
+          : await countTopKErrors(out!, y, 1);
       return { loss, errors, grads };
     } catch (err) {
       tf.dispose(grads);
@@ -55,5 +62,6 @@ export async function lossAndGradients(
     }
   } finally {
     (out as tf.Tensor | null)?.dispose();
+    (errorCount as tf.Tensor | null)?.dispose();
   }
 }

@@ -4,7 +4,12 @@
 //   w = w - lr * v           (nesterov: w = w - lr * (d + m * v))
 // The velocities live in tf.Variables created up front (zeros, which equals PyTorch's first step), so the
 // number of tensors does not change while training. They are exported and imported by key for checkpoints.
+// Where the backend has it (wasm, cpu), each variable's update is one fused kernel call
+// (runtime/kernels/wasm/sgd_update.ts) computing the same float32 operations in the same order;
+// elsewhere (webgpu), or with `fused: false`, the op-by-op path below.
 import * as tf from "@tensorflow/tfjs-core";
+
+import { SGD_KERNEL, type SgdAttrs, sgdKernelAvailable } from "../kernels/wasm/sgd_update.js";
 
 export interface SgdParam {
   /** Stable key (used in checkpoints), e.g. the layer weight's original name "conv1/kernel". */
@@ -19,6 +24,8 @@ export interface SgdOptions {
   momentum: number;
   weightDecay: number;
   nesterov?: boolean;
+  /** Use the fused update kernel where the backend has one (default true). */
+  fused?: boolean;
 }
 
 /** A velocity as saved in a checkpoint. */
@@ -43,6 +50,9 @@ export class SgdMomentum {
   readonly momentum: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
+  readonly fused: boolean;
+  /** How the last step ran: "fused" (one kernel per variable) or "ops"; null before a step. */
+  lastRoute: "fused" | "ops" | null = null;
   private readonly params: SgdParam[];
   private readonly velocities: Map<string, tf.Variable>;
   private readonly byVariableName: Map<string, SgdParam>;
@@ -52,6 +62,7 @@ export class SgdMomentum {
     this.momentum = opts.momentum;
     this.weightDecay = opts.weightDecay;
     this.nesterov = opts.nesterov ?? false;
+    this.fused = opts.fused ?? true;
     if (this.nesterov && this.momentum <= 0)
       throw new Error("Nesterov momentum requires momentum > 0");
     this.params = params;
@@ -72,6 +83,31 @@ export class SgdMomentum {
 
   /** Applies one step. `grads` is keyed by tf.Variable name (as tf.variableGrads returns it); not disposed here. */
   step(grads: tf.NamedTensorMap): void {
+    if (this.fused && sgdKernelAvailable()) this.stepFused(grads);
+    else this.stepOps(grads);
+  }
+
+  private stepFused(grads: tf.NamedTensorMap): void {
+    this.lastRoute = "fused";
+    const { lr, momentum, weightDecay, nesterov } = this;
+    tf.tidy(() => {
+      for (const p of this.params) {
+        const g = grads[p.variable.name];
+        if (g === undefined) continue;
+        const v = this.velocities.get(p.key)!;
+        const attrs: SgdAttrs = { lr, momentum, weightDecay, nesterov, decay: p.decay };
+        const out = tf
+          .engine()
+          .runKernel(SGD_KERNEL, { w: p.variable, g, v }, attrs as unknown as tf.NamedAttrMap);
+        const [w1, v1] = out as tf.Tensor[];
+        p.variable.assign(w1!);
+        if (v1 !== undefined) v.assign(v1);
+      }
+    });
+  }
+
+  private stepOps(grads: tf.NamedTensorMap): void {
+    this.lastRoute = "ops";
     const { lr, momentum: m, weightDecay: wd, nesterov } = this;
     tf.tidy(() => {
       for (const p of this.params) {

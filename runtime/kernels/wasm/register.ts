@@ -28,6 +28,8 @@
 //   FusedBatchNorm        replaced  per-channel factor computed once, then one SIMD pass
 //                                   (these seven: channel_ops.ts, over our wasm module simd_module.ts)
 //   Identity, Cast        replaced  the originals copy; same-dtype outputs share the input's data
+//   AvgPoolGrad           replaced  windows that neither overlap nor pad (the option-A shortcut's
+//                                   1x1 stride-2 subsample): a scatter (pool_grads.ts)
 //   a few rare gradients  added     delegated to the cpu backend (see cpu_delegate.ts)
 //
 // plus the StridedSlice gradient, missing from tfjs-core for every backend, and Sum's and Mean's
@@ -65,6 +67,9 @@ import { noteMissingOriginal } from "./internals.js";
 import { makeCastConfig, makeIdentityConfig } from "./identity.js";
 import { makeSliceConfig, makeStridedSliceConfig } from "./strided_slice.js";
 import { makeTileConfig } from "./tile.js";
+import { makeAvgPoolGradConfig } from "./pool_grads.js";
+import { registerSgdKernels } from "./sgd_update.js";
+import { registerSoftmaxCrossEntropy } from "./softmax_ce.js";
 
 const OURS = Symbol.for("resnetc.wasmKernel");
 
@@ -98,6 +103,8 @@ let changes: WasmKernelChange[] | null = null;
  */
 export function registerWasmTrainingKernels(): WasmKernelChange[] {
   registerTrainingGradients();
+  registerSgdKernels(); // the fused optimizer update (sgd_update.ts), for wasm and cpu
+  registerSoftmaxCrossEntropy(); // the fused loss and its gradient (softmax_ce.ts), wasm and cpu
   const done: WasmKernelChange[] = [];
 
   // In the order `resnetc doctor` lists them.
@@ -210,6 +217,12 @@ export function registerWasmTrainingKernels(): WasmKernelChange[] {
       makeCastConfig,
       "replaced",
       "same dtype: the output shares the input's data instead of a copy",
+    ],
+    [
+      tf.AvgPoolGrad,
+      makeAvgPoolGradConfig,
+      "replaced",
+      "windows that neither overlap nor pad (option A's 1x1 stride-2 subsample): a scatter",
     ],
   ];
   for (const [name, make, action, why] of ours) {
