@@ -55,10 +55,19 @@ export async function parallelClassifier(
           [part.buffer as ArrayBuffer],
         );
       });
+      const answers = Promise.allSettled(remote); // observed even if this thread's share fails
       const mineX = tf.slice(x, 0, sizes[0]!);
-      const mine = await local.logits(mineX).finally(() => mineX.dispose());
-      const answers = await Promise.allSettled(remote);
-      const failed = answers.find((a) => a.status === "rejected");
+      let mine: tf.Tensor2D;
+      try {
+        mine = await local.logits(mineX);
+      } catch (err) {
+        await answers;
+        throw err;
+      } finally {
+        mineX.dispose();
+      }
+      const settled = await answers;
+      const failed = settled.find((a) => a.status === "rejected");
       if (failed) {
         mine.dispose();
         throw (failed as PromiseRejectedResult).reason;
@@ -66,7 +75,7 @@ export async function parallelClassifier(
       return tf.tidy(() =>
         tf.concat([
           mine,
-          ...answers.map((a) => {
+          ...settled.map((a) => {
             const m = (a as PromiseFulfilledResult<LogitsMessage>).value;
             return tf.tensor2d(m.logits, [m.logits.length / m.classes, m.classes]);
           }),

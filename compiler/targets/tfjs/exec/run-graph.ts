@@ -30,7 +30,10 @@ export function runGraph(g: IrGraph, x: tf.Tensor4D, opts: RunGraphOptions): tf.
   for (const n of g.nodes) {
     if (n.id > g.logits) break;
     const ins = n.inputs.map((i) => values[i]!);
-    values[n.id] = n.op === "input" ? x : nodeOp(n, ins, opts);
+    const y = n.op === "input" ? x : nodeOp(n, ins, opts);
+    // An op that passes its input through (dropout in evaluation) gets its own handle on the
+    // data, so that freeing one node's value never frees another's.
+    values[n.id] = n.op !== "input" && ins.includes(y) ? tf.clone(y) : y;
     if (!opts.freeEarly) continue;
     for (const i of n.inputs) {
       if (--readers[i]! === 0 && values[i] !== x && i !== g.logits) values[i]!.dispose();

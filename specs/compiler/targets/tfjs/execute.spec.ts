@@ -177,3 +177,25 @@ describe.each(cases)("the executor on %s", (_, file, variant, xShape) => {
     tf.dispose([y, ref.value, got.value, ...Object.values(ref.grads), ...Object.values(got.grads)]);
   });
 });
+
+describe("the executor on the family's wide_digits (dropout in its blocks, BN + ReLU in the head)", () => {
+  it("evaluates it to the layers model's logits, dropout passing its input through", () => {
+    const r = checkFile("examples/family/digits.resnet", { model: "wide_digits" });
+    const g = r.graphs[0]!;
+    expect(g.nodes.some((n) => n.op === "dropout")).toBe(true);
+    const m = model(g);
+    const x = tf.randomNormal([2, ...g.input], 0, 1, "float32", 5) as tf.Tensor4D;
+    const want = tf.tidy(() => logitsModel(m)!.apply(x, { training: false }) as tf.Tensor);
+    const bound = { ...g, weights: modelWeights(g, m) };
+    for (const graph of [bound, runPasses(bound, INFERENCE_PASSES, { verify: true })]) {
+      const f = inferenceFunction(graph);
+      const got = f.logits(x);
+      expect(
+        maxRelDiff(got.dataSync() as Float32Array, want.dataSync() as Float32Array),
+      ).toBeLessThan(1e-5);
+      got.dispose();
+      f.dispose();
+    }
+    tf.dispose([x, want]);
+  });
+});
