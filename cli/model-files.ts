@@ -23,6 +23,8 @@ export function modelFiles(
     input: graph.input,
     params: a.params,
     multiplyAdds: a.multiplyAdds,
+    // true: batch norm folded into the convs (`build --fold`), for inference only.
+    folded: false,
     ...extra,
   };
   return { "spec.resnet": specText, "resnetc.json": JSON.stringify(info, null, 2) + "\n" };

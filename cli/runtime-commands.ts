@@ -36,6 +36,7 @@ export function registerRuntimeCommands(
     .addOption(backendOption())
     .option("--seed <n>", "seed of the He initialisation")
     .addOption(weightsOption())
+    .option("--fold", "for inference: batch norm folded into the conv before it (tfjs target)")
     .addOption(
       new Option(
         "--target <name>",

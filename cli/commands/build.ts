@@ -5,7 +5,10 @@
 import { statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { analyze } from "../../compiler/ir/analysis.js";
+import { foldBatchNorm } from "../../compiler/passes/fold-batchnorm.js";
+import { runPasses } from "../../compiler/passes/index.js";
 import { lower } from "../../compiler/targets/tfjs/lower.js";
+import { modelWeights } from "../../runtime/io/model-weights.js";
 import { saveLayersModel } from "../../runtime/io/model-io.js";
 import {
   IMAGENET_MEAN,
@@ -17,6 +20,7 @@ import {
 import { useBackend } from "../backend.js";
 import { modelFiles } from "../model-files.js";
 import { compileAll, type CompileFlags } from "../compile.js";
+import { UsageError } from "../errors.js";
 import type { Output } from "../output.js";
 import { onlyGraph } from "../select-one.js";
 import { int } from "../text-table.js";
@@ -28,6 +32,7 @@ export interface BuildFlags extends CompileFlags {
   seed?: string;
   weights?: string;
   target?: string;
+  fold?: boolean;
 }
 
 export async function buildCommand(o: Output, file: string, flags: BuildFlags): Promise<void> {
@@ -35,6 +40,9 @@ export async function buildCommand(o: Output, file: string, flags: BuildFlags): 
   const weights = flags.weights === undefined ? null : await readWeights(flags.weights);
   const graph = weights === null ? spec : bindWeights(o, spec, weights);
   const seed = flags.seed === undefined ? undefined : Number(flags.seed);
+  if (flags.fold && flags.target === "pytorch") {
+    throw new UsageError("--fold is for the tfjs target: a PyTorch project trains its batch norms");
+  }
   if (flags.target === "pytorch") {
     const { buildPytorch } = await import("./build-pytorch.js");
     return buildPytorch(o, {
@@ -50,9 +58,17 @@ export async function buildCommand(o: Output, file: string, flags: BuildFlags): 
   }
   await useBackend(o, flags.backend);
   // Every weight comes from the file: no need to draw He initialisations first.
-  const model = lower(graph, { seed, ...(weights !== null ? { init: "zeros" as const } : {}) });
+  let model = lower(graph, { seed, ...(weights !== null ? { init: "zeros" as const } : {}) });
   const a = analyze(graph);
-  const files = modelFiles(graph, result.program.sources.get(result.program.entry) ?? "");
+  if (flags.fold) {
+    // The weights as built, folded on the IR, then the folded graph built with them.
+    const folded = runPasses({ ...graph, weights: modelWeights(graph, model) }, [foldBatchNorm]);
+    model.layers.forEach((l) => l.dispose());
+    model = lower(folded, { init: "zeros" });
+  }
+  const files = modelFiles(graph, result.program.sources.get(result.program.entry) ?? "", {
+    folded: flags.fold === true,
+  });
   if (weights !== null) files[PREPROCESS_FILE] = preprocessToJSON(IMAGENET_PREPROCESS);
   await saveLayersModel(model, flags.out, {
     files,
@@ -62,7 +78,7 @@ export async function buildCommand(o: Output, file: string, flags: BuildFlags): 
         : { values: perPixel(IMAGENET_MEAN, graph.input), shape: graph.input },
   });
   o.out(
-    `built ${graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`}: ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds` +
+    `built ${graph.variant === null ? graph.name : `${graph.name} ${graph.variant}`}${flags.fold ? " (batch norm folded)" : ""}: ${int(a.params)} params, ${int(a.multiplyAdds)} multiply-adds` +
       (weights === null ? "" : `, ${int(weights.tensors.size)} tensors from ${weights.file}`),
   );
   const written = ["model.json", "weights.bin", "spec.resnet", "resnetc.json"];

@@ -9,6 +9,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { CUSTOM_LAYERS_MODULE } from "../../compiler/targets/tfjs/grouped-conv.js";
 import type { IrGraph } from "../../compiler/ir/types.js";
 import { checkFile } from "../../compiler/check.js";
+import { foldedStructure } from "../../compiler/passes/fold-batchnorm.js";
 import { lower } from "../../compiler/targets/tfjs/lower.js";
 import {
   type Classifier,
@@ -226,9 +227,12 @@ function savedGraph(dir: string): IrGraph | null {
   try {
     const info = JSON.parse(readFileSync(join(dir, "resnetc.json"), "utf8")) as {
       variant?: string | null;
+      folded?: boolean;
     };
     const r = checkFile(join(dir, "spec.resnet"), { variant: info.variant ?? undefined });
-    return r.ok && r.graphs.length === 1 ? r.graphs[0]! : null;
+    if (!r.ok || r.graphs.length !== 1) return null;
+    // A model built with --fold holds the folded convs: its graph is the folded one.
+    return info.folded === true ? foldedStructure(r.graphs[0]!) : r.graphs[0]!;
   } catch {
     return null;
   }

@@ -8,26 +8,38 @@ import type { Pass } from "./index.js";
 export const foldBatchNorm: Pass = {
   name: "fold-batchnorm",
   summary: "folds each conv's batch norm into its kernel and a bias (inference, weights bound)",
-  run(input: IrGraph): IrGraph {
-    const g = cloneGraph(input);
-    const remove = new Set<number>();
-    for (const bn of g.nodes) {
-      if (bn.op !== "bn") continue;
-      const conv = g.nodes[bn.inputs[0]!]!;
-      if (conv.op !== "conv" || usersOf(g, conv.id).length !== 1) continue;
+  run: (g) => foldAll(g, false),
+};
+
+/**
+ * The same rewrite without weights: the structure of a model saved folded (`resnetc build
+ * --fold`), whose convs already hold the folded kernels and biases.
+ */
+export function foldedStructure(g: IrGraph): IrGraph {
+  return foldAll(g, true);
+}
+
+function foldAll(input: IrGraph, structureOnly: boolean): IrGraph {
+  const g = cloneGraph(input);
+  const remove = new Set<number>();
+  for (const bn of g.nodes) {
+    if (bn.op !== "bn") continue;
+    const conv = g.nodes[bn.inputs[0]!]!;
+    if (conv.op !== "conv" || usersOf(g, conv.id).length !== 1) continue;
+    if (!structureOnly) {
       const folded = fold(g, conv, bn);
       if (!folded) continue;
       g.weights.set(weightKey(conv, "kernel"), folded.kernel);
       g.weights.set(weightKey(conv, "bias"), folded.bias);
-      for (const s of ["gamma", "beta", "mean", "variance"] as const)
-        g.weights.delete(weightKey(bn, s));
-      conv.bias = true;
-      replaceUses(g, bn.id, conv.id);
-      remove.add(bn.id);
     }
-    return remove.size ? removeNodes(g, remove) : g;
-  },
-};
+    for (const s of ["gamma", "beta", "mean", "variance"] as const)
+      g.weights.delete(weightKey(bn, s));
+    conv.bias = true;
+    replaceUses(g, bn.id, conv.id);
+    remove.add(bn.id);
+  }
+  return remove.size ? removeNodes(g, remove) : g;
+}
 
 function fold(
   g: IrGraph,

@@ -7,7 +7,7 @@ import { arraySplit, type ArrayData } from "../../runtime/data/array-split.js";
 import type { DataSplit } from "../../runtime/data/types.js";
 import { Rng } from "../../runtime/rng.js";
 import { batchTensors, evaluateSplit, logitsModel } from "../../runtime/train/evaluate.js";
-import { lossAndGradients } from "../../runtime/train/gradients.js";
+import { layersForward, lossAndGradients } from "../../runtime/train/gradients.js";
 import { SgdMomentum, isDecayedWeight } from "../../runtime/train/optimizer.js";
 import { LrSchedule } from "../../runtime/train/schedule.js";
 import type { TrainRecipe } from "./compiler.js";
@@ -126,7 +126,7 @@ export async function trainMnist(model: tfl.LayersModel, s: TrainSettings): Prom
       if (iteration >= total || (stopped = s.shouldStop())) break;
       const { x, y } = batchTensors(batch, MNIST_SHAPE);
       try {
-        const r = await lossAndGradients(sub, x, y, optimizer.variables());
+        const r = await lossAndGradients(layersForward(sub), x, y, optimizer.variables());
         if (!Number.isFinite(r.loss)) {
           tf.dispose(r.grads);
           throw new Error(
