@@ -12,15 +12,9 @@
 // browsers have relaxed SIMD on (the page, which has no node:v8, only validates).
 
 import { createRequire } from "node:module";
-import { isMainThread } from "node:worker_threads";
-import { envVar, warn } from "./process-env.js";
-import {
-  assembleModule,
-  validationError,
-  DROP,
-  F32X4_RELAXED_MADD,
-  type FuncDef,
-} from "./simd/assembler.js";
+import { backendMemory, HeapModule, WA } from "./heap_module.js";
+import { envVar } from "./process-env.js";
+import { assembleModule, DROP, F32X4_RELAXED_MADD, type FuncDef } from "./simd/assembler.js";
 import {
   convRows,
   filterTap,
@@ -89,14 +83,6 @@ export function convModuleFuncs(fma: boolean): FuncDef[] {
   return funcs;
 }
 
-interface WasmApi {
-  Memory: abstract new (...args: never[]) => object;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-  validate(bytes: Uint8Array): boolean;
-}
-const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
 /** Under Node, V8's flag for relaxed SIMD (needed on Node 20; on by default from Node 22). */
 function enableRelaxedSimdFlag(): void {
   if (typeof process === "undefined" || process.versions?.node == null) return;
@@ -130,22 +116,11 @@ export function wasmFmaSupported(): boolean {
   return fmaSupport;
 }
 
-let compiled: object | null | undefined;
-let failure: string | null = null;
-
-function compiledModule(api: WasmApi): object | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  const funcs = convModuleFuncs(wasmFmaSupported());
-  try {
-    compiled = new api.Module(assembleModule(funcs));
-  } catch {
-    failure = validationError(funcs) ?? "resnetc's convolution module does not compile";
-    if (isMainThread)
-      warn(`${failure}; the convolutions fall back to XNNPACK`, "RESNETC_WASM_SIMD");
-  }
-  return compiled;
-}
+const convModule = new HeapModule<Record<string, unknown>>({
+  name: "convolution module",
+  funcs: () => convModuleFuncs(wasmFmaSupported()),
+  fallback: "the convolutions fall back to XNNPACK",
+});
 
 interface Bound {
   plain: ConvLoops;
@@ -171,20 +146,12 @@ function bind(base: SimdLoops, exports: Record<string, unknown>): Bound {
  */
 export function convLoops(wasm: WasmModuleLike): ConvLoops | null {
   const base = simdLoops(wasm);
-  if (base == null || WA == null) return null;
+  if (base == null) return null;
   let b = bound.get(base);
   if (b === undefined) {
-    const module = compiledModule(WA);
-    const memory = (wasm as unknown as { asm: { memory: object } }).asm.memory;
-    b = null;
-    if (module != null) {
-      try {
-        const exports = new WA.Instance(module, { env: { memory } }).exports;
-        b = bind(base, exports as Record<string, unknown>);
-      } catch (err) {
-        failure = `resnetc's convolution module does not instantiate: ${(err as Error).message}`;
-      }
-    }
+    const memory = backendMemory(wasm);
+    const exports = memory === null ? null : convModule.on(memory);
+    b = exports === null ? null : bind(base, exports);
     bound.set(base, b);
   }
   if (b == null) return null;
@@ -200,7 +167,7 @@ export function wasmFmaState(wasm: WasmModuleLike | null): {
   why: string | null;
 } {
   const loops = wasm != null ? convLoops(wasm) : null;
-  if (loops == null) return { on: null, why: failure };
+  if (loops == null) return { on: null, why: convModule.failure };
   if (loops.fma) return { on: true, why: null };
   if (!wasmFmaSupported()) return { on: false, why: "this engine has no relaxed SIMD" };
   return { on: false, why: `disabled by ${FMA_ENV}=off` };

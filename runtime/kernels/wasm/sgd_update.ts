@@ -14,7 +14,7 @@ import { internalsOk } from "./kernel_config.js";
 import { envVar } from "./process-env.js";
 import { traceRoute } from "./route_trace.js";
 import { SIMD_ENV } from "./simd_module.js";
-import { assembleModule } from "./simd/assembler.js";
+import { backendMemory, HeapModule } from "./heap_module.js";
 import { SGD_VARIANTS, sgdLoop, sgdLoopName } from "./simd/sgd_loops.js";
 import { asWasmBackend, index32, offsetOf, release, type WasmModuleLike } from "./wasm_heap.js";
 
@@ -74,30 +74,17 @@ function parts(args: KernelArgs) {
 // ---- wasm: the SIMD loops, in their own small module over the backend's memory ----
 
 type SgdLoop = (...ptrs: number[]) => void;
-interface WasmApi {
-  Memory: abstract new (...args: never[]) => object;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-const instances = new WeakMap<object, Record<string, SgdLoop> | null>();
-let compiled: object | null | undefined;
+const sgdModule = new HeapModule<Record<string, SgdLoop>>({
+  name: "optimizer module",
+  funcs: () => Object.values(SGD_VARIANTS).map(sgdLoop),
+  fallback: null, // the JS loop below does the same work; simd_module.ts warns about SIMD
+});
 
 /** The loops bound to this heap, or null (SIMD off, no shared memory, no wasm SIMD). */
 function sgdLoops(wasm: WasmModuleLike): Record<string, SgdLoop> | null {
-  if (envVar(SIMD_ENV) === "off" || WA == null) return null;
-  const memory = (wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  if (!(memory instanceof WA.Memory)) return null;
-  if (instances.has(memory)) return instances.get(memory)!;
-  let loops: Record<string, SgdLoop> | null = null;
-  try {
-    compiled ??= new WA.Module(assembleModule(Object.values(SGD_VARIANTS).map(sgdLoop)));
-    loops = new WA.Instance(compiled, { env: { memory } }).exports as Record<string, SgdLoop>;
-  } catch {
-    compiled = null; // the JS loop below does the same work; simd_module.ts warns about SIMD
-  }
-  instances.set(memory, loops);
-  return loops;
+  if (envVar(SIMD_ENV) === "off") return null;
+  const memory = backendMemory(wasm);
+  return memory === null ? null : sgdModule.on(memory);
 }
 
 function wasmKernel(args: KernelArgs): tf.TensorInfo[] {

@@ -12,11 +12,10 @@
 // on groups of 4 floats (one v128), so C must be a multiple of 4; callers check that.
 
 import * as tf from "@tensorflow/tfjs-core";
-import { isMainThread } from "node:worker_threads";
-import { envVar, warn } from "./process-env.js";
+import { backendMemory, HeapModule, WA } from "./heap_module.js";
+import { envVar } from "./process-env.js";
 import {
   assembleModule,
-  validationError,
   F32X4_ADD,
   F32X4_DIV,
   F32X4_MUL,
@@ -180,44 +179,15 @@ export type FilterTap = (
   cols: number,
 ) => void;
 
-// The WebAssembly API, typed here: tsconfig's lib (ES2022, no DOM) does not declare it.
-interface WasmApi {
-  Memory: abstract new (...args: never[]) => object;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-  validate(bytes: Uint8Array): boolean;
-}
-const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
 /** RESNETC_WASM_SIMD=off: the SIMD module is not loaded, every kernel takes its fallback. */
 export const SIMD_ENV = "RESNETC_WASM_SIMD";
 
-const instances = new WeakMap<object, SimdLoops | null>();
-let compiled: object | null | undefined;
-let failure: string | null = null;
-
-/** The module, compiled once; null (and `failure` set, with one warning) when it cannot be. */
-function compiledModule(api: WasmApi): object | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  const bytes = assembleSimdModule();
-  if (!api.validate(bytes)) {
-    failure = validationError(FUNCS) ?? "resnetc's SIMD module is not valid WebAssembly";
-  } else {
-    try {
-      compiled = new api.Module(bytes);
-    } catch (err) {
-      failure = `resnetc's SIMD module does not compile: ${(err as Error).message}`;
-    }
-  }
-  if (failure != null && isMainThread) {
-    warn(
-      `${failure}; resnetc's wasm kernels fall back to XNNPACK and tfjs's own`,
-      "RESNETC_WASM_SIMD",
-    );
-  }
-  return compiled;
-}
+const simdModule = new HeapModule<SimdLoops>({
+  name: "SIMD module",
+  funcs: () => FUNCS,
+  fallback: "resnetc's wasm kernels fall back to XNNPACK and tfjs's own",
+});
+let disabled: string | null = null;
 
 /**
  * The loops bound to this backend's heap, or null when they cannot be had (disabled by
@@ -225,28 +195,11 @@ function compiledModule(api: WasmApi): object | null {
  * no wasm SIMD): the kernels then fall back to tfjs-backend-wasm's own.
  */
 export function simdLoops(wasm: WasmModuleLike): SimdLoops | null {
-  if (envVar(SIMD_ENV) === "off") {
-    failure = `disabled by ${SIMD_ENV}=off`;
-    return null;
-  }
-  const memory = (wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  if (WA == null) {
-    failure = "this runtime has no WebAssembly";
-    return null;
-  }
-  if (!(memory instanceof WA.Memory)) return null; // internals.ts reports this one
-  if (instances.has(memory)) return instances.get(memory)!;
-  let loops: SimdLoops | null = null;
-  const module = compiledModule(WA);
-  if (module != null) {
-    try {
-      loops = new WA.Instance(module, { env: { memory } }).exports as unknown as SimdLoops;
-    } catch (err) {
-      failure = `resnetc's SIMD module does not instantiate: ${(err as Error).message}`;
-    }
-  }
-  instances.set(memory, loops);
-  return loops;
+  disabled = envVar(SIMD_ENV) === "off" ? `disabled by ${SIMD_ENV}=off` : null;
+  if (WA == null) disabled = "this runtime has no WebAssembly";
+  if (disabled !== null) return null;
+  const memory = backendMemory(wasm);
+  return memory === null ? null : simdModule.on(memory); // internals.ts reports a missing memory
 }
 
 /**
@@ -261,5 +214,5 @@ export function wasmSimdLoaded(): boolean | null {
 
 /** Why the SIMD loops did not load, when they did not (see wasmSimdLoaded), else null. */
 export function wasmSimdFailure(): string | null {
-  return failure;
+  return disabled ?? simdModule.failure;
 }
