@@ -182,7 +182,7 @@ async function inferRate(
 
 /** The compiled classifier on `workers` threads (this one and a pool), and how to stop it. */
 async function allCores(g: IrGraph, model: tfl.LayersModel, backend: string, workers: number) {
-  const local = compiledClassifier(g, model);
+  const local = await compiledClassifier(g, model);
   if (workers <= 1) return { net: local, close: async () => local.dispose() };
   const pool = await inferencePool(model, g, { workers, backend, layerModules: [] });
   const net = await parallelClassifier(local, pool, await weightValues(model));
@@ -273,7 +273,7 @@ async function main() {
     // so that neither profits from running second. "compiled": the executor on the graph after
     // the inference passes (BN folded, ReLU and residual adds in the conv epilogues), 1 thread.
     const g50 = graphOf("examples/imagenet/resnet.resnet", "50");
-    const c50 = compiledClassifier(g50, compiled!);
+    const c50 = await compiledClassifier(g50, compiled!);
     const in50 = g50.input;
     const r50 = { c: 0, h: 0, all: 0 };
     const r50steps = Math.max(1, Math.floor(steps / 2));
@@ -313,7 +313,7 @@ async function main() {
     const trainer = `ResNet-20 train b64 img/s, ${workers} worker${workers > 1 ? "s" : ""}`;
     if (workers > 1) push(trainer, b, tw, tc.rate, "resnetc, 1 thread", "img/s");
     if (torch && b === "wasm") push(trainer, b, tw, torch.resnet20_train_img_s, torchName, "img/s");
-    const c20net = compiledClassifier(g20, c20);
+    const c20net = await compiledClassifier(g20, c20);
     const in20 = g20.input;
     const ih = Math.max(
       await inferRate(byHand(h20), in20, 64, steps),

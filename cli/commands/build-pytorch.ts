@@ -36,7 +36,7 @@ export async function buildPytorch(o: Output, b: PytorchBuild): Promise<void> {
   const { graph } = b;
   await useBackend(o, b.backend);
   const model = lower(graph, { seed: b.seed });
-  const weights = modelWeights(graph, model);
+  const weights = await modelWeights(graph, model);
   model.dispose();
   const specPath = relative(o.cwd, b.file) || b.file;
   const files = pytorchFiles(graph, b.recipe, {

@@ -62,7 +62,9 @@ export async function buildCommand(o: Output, file: string, flags: BuildFlags): 
   const a = analyze(graph);
   if (flags.fold) {
     // The weights as built, folded on the IR, then the folded graph built with them.
-    const folded = runPasses({ ...graph, weights: modelWeights(graph, model) }, [foldBatchNorm]);
+    const folded = runPasses({ ...graph, weights: await modelWeights(graph, model) }, [
+      foldBatchNorm,
+    ]);
     model.layers.forEach((l) => l.dispose());
     model = lower(folded, { init: "zeros" });
   }

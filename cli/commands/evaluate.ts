@@ -239,10 +239,10 @@ function savedGraph(dir: string): IrGraph | null {
 }
 
 /** The compiled graph with the model's weights, or the layers model where they do not match. */
-function classifier(model: tfl.LayersModel, graph: IrGraph | null): Classifier {
+async function classifier(model: tfl.LayersModel, graph: IrGraph | null): Promise<Classifier> {
   if (graph !== null) {
     try {
-      return compiledClassifier(graph, model);
+      return await compiledClassifier(graph, model);
     } catch {
       // The model's layers are not the graph's (a model saved by another version): run it as is.
     }
@@ -260,7 +260,7 @@ async function withClassifier<T>(
   workers: number,
   f: (net: Classifier) => Promise<T>,
 ): Promise<T> {
-  const local = classifier(model, graph);
+  const local = await classifier(model, graph);
   let pool: WorkerPool | null = null;
   try {
     if (workers <= 1) return await f(local);

@@ -37,7 +37,7 @@ export async function exportCommand(o: Output, dir: string, flags: ExportFlags):
   const units = model.getLayer("logits").outputShape.at(-1);
   if (typeof units === "number" && units !== graph.nodes[graph.logits]!.shape[0])
     graph = withClasses(graph, units); // fine-tuned for other classes
-  const tensors = torchStateDict(graph, weightsOf(graph, model, dir, spec));
+  const tensors = torchStateDict(graph, await weightsOf(graph, model, dir, spec));
   await writeSafetensors(flags.out, tensors, { format: "pt" });
   o.out(
     `exported ${int(tensors.length)} tensors of ${title(graph)} to ${relative(o.cwd, flags.out) || flags.out} (${int(statSync(flags.out).size)} bytes)`,
@@ -81,14 +81,14 @@ function readInfo(dir: string): { name: string; variant: string | null } {
   throw new CliError(`${file} is corrupt: it does not name the model and variant`, EXIT.user);
 }
 
-function weightsOf(
+async function weightsOf(
   g: IrGraph,
   model: Parameters<typeof modelWeights>[1],
   dir: string,
   spec: string,
 ) {
   try {
-    return modelWeights(g, model);
+    return await modelWeights(g, model);
   } catch (err) {
     throw new CliError(
       `the model in ${dir} does not match ${spec}: ${(err as Error).message}`,

@@ -36,8 +36,8 @@ export function layersClassifier(model: tfl.LayersModel): Classifier {
  * `g` (the graph `model` was lowered from) with the model's weights as they are now, through the
  * inference passes. A snapshot: later training steps do not reach it; build a new one.
  */
-export function compiledClassifier(g: IrGraph, model: tfl.LayersModel): Classifier {
-  const bound = { ...g, weights: modelWeights(g, model) };
+export async function compiledClassifier(g: IrGraph, model: tfl.LayersModel): Promise<Classifier> {
+  const bound = { ...g, weights: await modelWeights(g, model) };
   return compiledFromBound(bound);
 }
 

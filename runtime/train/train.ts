@@ -457,7 +457,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (interrupted) break;
 
       const t1 = performance.now();
-      const local = opts.graph ? compiledClassifier(opts.graph, model) : layersClassifier(model);
+      const local = opts.graph
+        ? await compiledClassifier(opts.graph, model)
+        : layersClassifier(model);
       const pool = stepper.pool;
       const net = pool ? await parallelClassifier(local, pool, await weightValues(model)) : local;
       const res = await evaluateSplit(net, data.test, {

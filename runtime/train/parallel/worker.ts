@@ -76,13 +76,13 @@ function setWeights(r: Replica, weights: Float32Array[]): void {
   });
 }
 
-function load(m: LoadMessage): void {
+async function load(m: LoadMessage): Promise<void> {
   const r = replica;
   if (r === null) throw new Error("load before init");
   setWeights(r, m.weights);
   r.classifier?.dispose();
   r.classifier =
-    r.graph === null ? layersClassifier(r.model) : compiledClassifier(r.graph, r.model);
+    r.graph === null ? layersClassifier(r.model) : await compiledClassifier(r.graph, r.model);
   send({ type: "loaded", id: m.id, kind: r.classifier.kind });
 }
 
@@ -139,7 +139,7 @@ port.on("message", (m: ToWorker) => {
       : m.type === "step"
         ? step(m)
         : m.type === "load"
-          ? Promise.resolve().then(() => load(m))
+          ? load(m)
           : infer(m);
   run.catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);

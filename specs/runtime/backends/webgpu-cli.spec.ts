@@ -111,7 +111,7 @@ describe.skipIf(!runs && !IN_CI)(title, () => {
       { env: env() },
     );
     expect(t.stderr + t.stdout).toContain("backend webgpu (requested by --backend; adapter ");
-    expect(t.code).toBe(0);
+    expect(t.code, t.stderr).toBe(0);
     const trained = /test top-1 error (\d+\.\d\d)%/.exec(t.stdout);
     expect(trained).not.toBeNull();
     const e = resnetc(

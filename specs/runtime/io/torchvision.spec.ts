@@ -79,7 +79,7 @@ describe("torchvision weights", () => {
       const g = graphOf(fixture(`${net}.resnet`));
       const original = await readSafetensors(fixture(`${net}.safetensors`));
       const model = lower(bindTorchWeights(g, original, net));
-      const out = torchStateDict(g, modelWeights(g, model));
+      const out = torchStateDict(g, await modelWeights(g, model));
       expect(out.map((t) => t.name)).toEqual([...original.keys()]);
       for (const t of out) {
         const o = original.get(t.name)!;

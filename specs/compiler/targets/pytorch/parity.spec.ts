@@ -102,7 +102,7 @@ beforeAll(async () => {
       const c: Case = { title: `${file}: ${title(g)}`, graph: g, dir, logprobs };
       if (TORCHVISION[title(g)] && file.endsWith(g.name.replace("_", "-") + ".resnet"))
         c.torchvision = TORCHVISION[title(g)];
-      if (logprobs) c.expected = tfjsLogProbs(g, dir);
+      if (logprobs) c.expected = await tfjsLogProbs(g, dir);
       cases.push(c);
     }
   }
@@ -126,9 +126,9 @@ afterAll(() => {
 });
 
 /** Builds the tfjs model with random BN tensors, writes the weights and input; returns log-probs. */
-function tfjsLogProbs(g0: IrGraph, dir: string): Float64Array {
+async function tfjsLogProbs(g0: IrGraph, dir: string): Promise<Float64Array> {
   const built = lower(g0, { seed: 3 });
-  const weights = perturbBatchNorm(g0, modelWeights(g0, built));
+  const weights = perturbBatchNorm(g0, await modelWeights(g0, built));
   built.dispose();
   const g: IrGraph = { ...g0, weights };
   const model = lower(g, { seed: 3 });

@@ -109,7 +109,10 @@ describe.each(cases)("the executor on %s", (_, file, variant, xShape) => {
   const m = model(g);
   const x = tf.randomNormal([...xShape], 0, 1, "float32", 3) as tf.Tensor4D;
   const expected = tf.tidy(() => logitsModel(m)!.apply(x, { training: false }) as tf.Tensor);
-  const bound = { ...g, weights: modelWeights(g, m) };
+  let bound: IrGraph;
+  beforeAll(async () => {
+    bound = { ...g, weights: await modelWeights(g, m) };
+  });
 
   it("runs the unfused graph to the layers model's logits", () => {
     const f = inferenceFunction(bound);
@@ -179,14 +182,14 @@ describe.each(cases)("the executor on %s", (_, file, variant, xShape) => {
 });
 
 describe("the executor on the family's wide_digits (dropout in its blocks, BN + ReLU in the head)", () => {
-  it("evaluates it to the layers model's logits, dropout passing its input through", () => {
+  it("evaluates it to the layers model's logits, dropout passing its input through", async () => {
     const r = checkFile("examples/family/digits.resnet", { model: "wide_digits" });
     const g = r.graphs[0]!;
     expect(g.nodes.some((n) => n.op === "dropout")).toBe(true);
     const m = model(g);
     const x = tf.randomNormal([2, ...g.input], 0, 1, "float32", 5) as tf.Tensor4D;
     const want = tf.tidy(() => logitsModel(m)!.apply(x, { training: false }) as tf.Tensor);
-    const bound = { ...g, weights: modelWeights(g, m) };
+    const bound = { ...g, weights: await modelWeights(g, m) };
     for (const graph of [bound, runPasses(bound, INFERENCE_PASSES, { verify: true })]) {
       const f = inferenceFunction(graph);
       const got = f.logits(x);
